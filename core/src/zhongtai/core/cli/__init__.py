@@ -1,0 +1,1 @@
+"""The ``zhongtai`` command line (click): one module per command group."""

@@ -1,0 +1,94 @@
+"""The ``zhongtai`` console script.
+
+Errors are one line on stderr: exit 1 for a user error (``ZhongtaiError``),
+2 for a usage error (click), 130 for Ctrl-C -- never a traceback for anything
+the user can cause.  Heavy modules (SQLAlchemy, plugins) load only inside the
+commands that need them, so ``zhongtai --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from zhongtai.core.cli.lazy import LazyGroup
+from zhongtai.core.cli.state import CliState
+
+#: Built-in command groups, imported on use.
+BUILTIN_COMMANDS: dict[str, str] = {
+    "plugins": "zhongtai.core.cli.plugins:plugins",
+    "business": "zhongtai.core.cli.business:business",
+    "capabilities": "zhongtai.core.cli.capabilities:capabilities",
+    "call": "zhongtai.core.cli.call:call",
+    "audit": "zhongtai.core.cli.audit:audit",
+    "doctor": "zhongtai.core.cli.doctor:doctor",
+    "export": "zhongtai.core.cli.transfer:export",
+    "import": "zhongtai.core.cli.transfer:import_",
+}
+
+
+class RootGroup(LazyGroup):
+    """Turns zhongtai errors into click errors: one line, exit 1 (also under CliRunner)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from zhongtai.core.errors import ZhongtaiError
+
+        try:
+            return super().invoke(ctx)
+        except ZhongtaiError as exc:
+            error = click.ClickException(exc.message)
+            error.exit_code = exc.exit_code
+            raise error from None
+
+
+@click.group(
+    cls=RootGroup,
+    lazy=BUILTIN_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option("--database-url", envvar="ZHONGTAI_DATABASE_URL", metavar="URL",
+              help="Registry database (default: sqlite:///zhongtai.db; env ZHONGTAI_DATABASE_URL).")
+@click.option("--as", "actor", envvar="ZHONGTAI_ACTOR", metavar="ACTOR",
+              help="Who is making changes, for the audit log (default: the OS user; env ZHONGTAI_ACTOR).")
+@click.version_option(package_name="zhongtai-core", prog_name="zhongtai")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, actor: str | None) -> None:
+    """zhongtai -- per-business plugins for a business middle platform (中台).
+
+    \b
+    Example:
+      zhongtai business create edu.k12 --name "K12" --owner k12-team
+      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9
+      zhongtai call pricing.base_price --business edu.k12 --input @req.json --explain
+    """
+    state = CliState(database_url, actor)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: run the CLI, turning zhongtai errors into one line and an exit code."""
+    from zhongtai.core.errors import ZhongtaiError
+
+    try:
+        return cli.main(args=argv, prog_name="zhongtai", standalone_mode=False)
+    except ZhongtaiError as exc:
+        click.echo(f"Error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted; nothing was changed.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("Interrupted; nothing was changed.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

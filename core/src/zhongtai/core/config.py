@@ -1,0 +1,276 @@
+"""Plugin config classes: attrs classes with types, defaults, validators and secrets.
+
+Config is stored in the registry as plain JSON values (what the user gave, per
+business level).  :func:`build_config` turns the merged mapping into an instance
+of the plugin's config class, converting JSON values to the field types and
+running the class's validators; any problem is a :class:`ConfigError` naming the
+field and the reason.  Fields marked secret (``metadata={SECRET: True}``, or
+``zhongtai.sdk.secret_field``) are masked by :func:`mask_config` and may be given
+as ``env:NAME`` references, resolved only when the config is built for a call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from zhongtai.core.errors import ConfigError
+
+SECRET = "zhongtai.secret"
+MASK = "********"
+ENV_PREFIX = "env:"
+
+
+@attrs.frozen
+class ConfigField:
+    name: str
+    type: str
+    default: Any
+    secret: bool
+    required: bool
+    help: str = ""
+
+
+def _resolved_fields(cls: type) -> tuple[attrs.Attribute, ...]:  # type: ignore[type-arg]
+    if not attrs.has(cls):
+        raise ConfigError(f"config class {cls!r} is not an attrs class")
+    try:
+        attrs.resolve_types(cls)
+    except Exception:  # unresolvable annotations: treat them as Any
+        pass
+    return attrs.fields(cls)
+
+
+def _type_label(tp: Any) -> str:
+    if tp is None or tp is attrs.NOTHING:
+        return "any"
+    if isinstance(tp, type):
+        return tp.__name__
+    return str(tp).replace("typing.", "")
+
+
+def describe_fields(cls: type) -> list[ConfigField]:
+    """The fields of a config class, for ``plugins show`` and the docs."""
+    result = []
+    for f in _resolved_fields(cls):
+        default = f.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            default = default.factory() if not default.takes_self else None  # type: ignore[attr-defined]
+        required = f.default is attrs.NOTHING
+        secret = bool(f.metadata.get(SECRET))
+        result.append(
+            ConfigField(
+                name=f.name,
+                type=_type_label(f.type),
+                default=None if required else (MASK if secret and default else default),
+                secret=secret,
+                required=required,
+                help=str(f.metadata.get("help", "")),
+            )
+        )
+    return result
+
+
+def secret_names(cls: type | None) -> frozenset[str]:
+    if cls is None:
+        return frozenset()
+    return frozenset(f.name for f in _resolved_fields(cls) if f.metadata.get(SECRET))
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _convert(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported type
+    if tp is None or tp is Any or tp is attrs.NOTHING or isinstance(tp, typing.TypeVar):
+        return value
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option)
+            except _Mismatch:
+                continue
+        raise _Mismatch(f"expected {_type_label(tp)}, got {value!r}")
+    if origin is typing.Literal:
+        if value in typing.get_args(tp):
+            return value
+        raise _Mismatch(f"expected one of {typing.get_args(tp)}, got {value!r}")
+    if origin is not None:
+        args = typing.get_args(tp)
+        if origin in (list, tuple, set, frozenset, Sequence, AbstractSet):
+            if not isinstance(value, (list, tuple)):
+                raise _Mismatch(f"expected a list, got {value!r}")
+            inner = args[0] if args else Any
+            items = [_convert(v, inner) for v in value]
+            if origin is tuple:
+                return tuple(items)
+            if origin in (set, frozenset, AbstractSet):
+                return frozenset(items)
+            return items
+        if origin in (dict, Mapping):
+            if not isinstance(value, dict):
+                raise _Mismatch(f"expected a mapping, got {value!r}")
+            vt = args[1] if len(args) == 2 else Any
+            return {str(k): _convert(v, vt) for k, v in value.items()}
+        return value
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise _Mismatch(f"expected true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise _Mismatch(f"expected an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise _Mismatch(f"expected a number, got {value!r}")
+    if tp is Decimal:
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            try:
+                result = Decimal(value)
+            except InvalidOperation:
+                raise _Mismatch(f"expected a decimal number, got {value!r}") from None
+            if result.is_finite():
+                return result
+        raise _Mismatch(f"expected a decimal number (as a string), got {value!r}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise _Mismatch(f"expected a string, got {value!r}")
+    if isinstance(tp, type) and attrs.has(tp):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, dict):
+            raise _Mismatch(f"expected a mapping for {tp.__name__}, got {value!r}")
+        return build_config(tp, value, plugin=tp.__name__)
+    if isinstance(tp, type) and tp in (list, tuple, dict):
+        if isinstance(value, tp) or (tp is tuple and isinstance(value, list)):
+            return tp(value)
+        raise _Mismatch(f"expected a {tp.__name__}, got {value!r}")
+    return value
+
+
+def _resolve_env(value: Any, field_name: str, plugin: str) -> Any:
+    if isinstance(value, str) and value.startswith(ENV_PREFIX):
+        var = value[len(ENV_PREFIX):]
+        if var not in os.environ:
+            raise ConfigError(
+                f"plugin {plugin!r}: secret field {field_name!r} refers to environment variable "
+                f"{var!r}, which is not set"
+            )
+        return os.environ[var]
+    return value
+
+
+def build_config(
+    cls: type, raw: Mapping[str, Any], *, plugin: str = "", resolve_secrets: bool = False
+) -> Any:
+    """Instantiate *cls* from the JSON values in *raw*.
+
+    Unknown keys, values of the wrong type and validator failures raise
+    :class:`ConfigError` naming the field.  Secret ``env:NAME`` references are
+    resolved only when *resolve_secrets* is true (at call time); otherwise they
+    are passed through unresolved so that validation does not need the secret.
+    """
+    fields = {f.name: f for f in _resolved_fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    who = f"plugin {plugin!r}: " if plugin else ""
+    if unknown:
+        known = ", ".join(fields) or "none"
+        raise ConfigError(f"{who}unknown config key {unknown[0]!r} (known keys: {known})")
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        field = fields[name]
+        if field.metadata.get(SECRET):
+            if resolve_secrets:
+                value = _resolve_env(value, name, plugin)
+            elif isinstance(value, str) and value.startswith(ENV_PREFIX):
+                kwargs[name] = value
+                continue
+        try:
+            kwargs[name] = _convert(value, field.type)
+        except _Mismatch as exc:
+            raise ConfigError(f"{who}config field {name!r}: {exc}") from None
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except TypeError as exc:
+        missing = [n for n, f in fields.items() if f.default is attrs.NOTHING and n not in kwargs]
+        if missing:
+            raise ConfigError(f"{who}config field {missing[0]!r} is required") from None
+        raise ConfigError(f"{who}invalid config: {_first_line(exc)}") from None
+    except (ValueError, AttributeError) as exc:
+        raise ConfigError(f"{who}invalid config: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def parse_setting(cls: type | None, assignment: str, *, plugin: str = "") -> tuple[str, Any]:
+    """Parse one ``key=value`` from ``--set`` into a JSON value fitting the field's type.
+
+    String fields take the text as it is; other fields parse it as JSON
+    (``3``, ``true``, ``["a","b"]``); decimal fields keep the text.
+    """
+    who = f"plugin {plugin!r}: " if plugin else ""
+    key, sep, text = assignment.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"{who}--set expects key=value, got {assignment!r}")
+    if cls is None:
+        raise ConfigError(f"{who}takes no config, so --set {key} is not accepted")
+    fields = {f.name: f for f in _resolved_fields(cls)}
+    if key not in fields:
+        raise ConfigError(f"{who}unknown config key {key!r} (known keys: {', '.join(fields) or 'none'})")
+    tp = fields[key].type
+    if tp is str or (fields[key].metadata.get(SECRET) and text.startswith(ENV_PREFIX)):
+        value: Any = text
+    elif tp is Decimal:
+        value = text
+    else:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+    try:
+        _convert(value, tp)
+    except _Mismatch as exc:
+        raise ConfigError(f"{who}config field {key!r}: {exc}") from None
+    return key, value
+
+
+def mask_config(cls: type | None, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of *raw* with the values of secret fields replaced by a mask."""
+    secrets = secret_names(cls)
+    return {k: (MASK if k in secrets and v not in (None, "") else v) for k, v in raw.items()}
+
+
+def to_json_value(value: Any) -> Any:
+    """A JSON-compatible form of a config value (Decimal -> str, attrs -> dict, sets -> lists)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if attrs.has(type(value)):
+        return {k: to_json_value(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, Mapping):
+        return {str(k): to_json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_json_value(v) for v in value]
+    return value

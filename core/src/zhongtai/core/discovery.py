@@ -1,0 +1,172 @@
+"""Plugin discovery: entry points of group ``zhongtai.plugins`` -> :class:`PluginInfo`.
+
+Discovery reads metadata only: the entry point, its distribution's name and
+version, and the plugin manifest ``zhongtai_plugins.toml`` that sits in the
+plugin's package directory.  No plugin module is imported until
+:meth:`PluginCatalog.load` is asked for it.  Every failure (bad manifest,
+incompatible API range, import error, hookimpl that does not match its spec) is
+captured on the :class:`PluginInfo` and never raised to the caller.
+
+A manifest declares each plugin of the package once::
+
+    [plugins."pricing.tiered"]          # the entry point name
+    title = "Tiered quantity prices"
+    owner = "platform-pricing"
+    lifecycle = "active"                # incubating | active | deprecated | retired
+    api = ">=1.0,<2"                    # supported extension API versions
+    extension_points = ["pricing.adjust"]
+    config = "zhongtai.plugins.pricing.tiered:TieredConfig"   # optional attrs class
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+GROUP = "zhongtai.plugins"
+MANIFEST = "zhongtai_plugins.toml"
+LIFECYCLES = ("incubating", "active", "deprecated", "retired")
+
+OK = "ok"
+FAILED = "failed"
+INCOMPATIBLE = "incompatible"
+
+
+@attrs.frozen
+class PluginInfo:
+    """What is known about a plugin without importing it (plus its load outcome)."""
+
+    name: str
+    target: str
+    distribution: str = ""
+    version: str = ""
+    title: str = ""
+    owner: str = ""
+    lifecycle: str = "active"
+    api: str = ""
+    extension_points: tuple[str, ...] = ()
+    config: str | None = None
+    status: str = OK
+    error: str | None = None
+    loaded: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.status == OK and self.lifecycle != "retired"
+
+
+def _manifest_candidates(module: str, search_path: Sequence[str]) -> Iterable[Path]:
+    parts = module.split(".")
+    relative = [Path(*parts), Path(*parts[:-1])] if len(parts) > 1 else [Path(*parts)]
+    for entry in search_path:
+        for rel in relative:
+            yield Path(entry or ".") / rel / MANIFEST
+
+
+def read_manifest(module: str, search_path: Sequence[str]) -> tuple[dict[str, Any], str | None]:
+    """Find and parse the manifest for *module* without importing anything.
+
+    Returns the parsed document and ``None``, or ``{}`` and the reason it failed.
+    """
+    for candidate in _manifest_candidates(module, search_path):
+        if candidate.is_file():
+            try:
+                return tomllib.loads(candidate.read_text(encoding="utf-8")), None
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                return {}, f"unreadable manifest {candidate}: {exc}"
+    return {}, f"no {MANIFEST} beside module {module}"
+
+
+def info_from_manifest(
+    name: str, target: str, distribution: str, version: str, manifest: dict[str, Any],
+    manifest_error: str | None, api_version: str,
+) -> PluginInfo:
+    """Build a :class:`PluginInfo` from an entry point and its manifest entry."""
+    base = PluginInfo(name=name, target=target, distribution=distribution, version=version)
+    if manifest_error:
+        return attrs.evolve(base, status=FAILED, error=manifest_error)
+    entry = manifest.get("plugins", {}).get(name)
+    if not isinstance(entry, dict):
+        return attrs.evolve(base, status=FAILED, error=f"manifest has no [plugins.{name!r}] table")
+    try:
+        points = entry.get("extension_points", [])
+        if not isinstance(points, list) or not all(isinstance(p, str) for p in points):
+            raise ValueError("extension_points must be a list of names")
+        lifecycle = str(entry.get("lifecycle", "active"))
+        if lifecycle not in LIFECYCLES:
+            raise ValueError(f"lifecycle {lifecycle!r} is not one of {', '.join(LIFECYCLES)}")
+        config = entry.get("config")
+        info = attrs.evolve(
+            base,
+            title=str(entry.get("title", name)),
+            owner=str(entry.get("owner", "")),
+            lifecycle=lifecycle,
+            api=str(entry.get("api", "")),
+            extension_points=tuple(points),
+            config=str(config) if config else None,
+        )
+    except ValueError as exc:
+        return attrs.evolve(base, status=FAILED, error=f"bad manifest entry: {exc}")
+    reason = api_incompatibility(info.api, api_version)
+    if reason:
+        return attrs.evolve(info, status=INCOMPATIBLE, error=reason)
+    return info
+
+
+def api_incompatibility(declared: str, api_version: str) -> str | None:
+    """Why a declared API range excludes *api_version*, or ``None`` if it is supported."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if not declared:
+        return "declares no supported extension API range (api = ...)"
+    try:
+        spec = SpecifierSet(declared)
+    except InvalidSpecifier:
+        return f"api range {declared!r} is not a valid version specifier"
+    if api_version not in spec:
+        return f"supports extension API {declared}, the kernel provides {api_version}"
+    return None
+
+
+def discover(api_version: str, path: Sequence[str] | None = None) -> list[PluginInfo]:
+    """Every plugin installed on *path* (default ``sys.path``), metadata only, sorted by name.
+
+    Two entry points with the same name: the second is reported as failed.
+    """
+    import importlib_metadata
+
+    search_path = list(path) if path is not None else list(sys.path)
+    found: dict[str, PluginInfo] = {}
+    for dist in importlib_metadata.distributions(path=search_path):
+        for ep in dist.entry_points.select(group=GROUP):
+            dist_name = dist.metadata["Name"] or ""
+            module = ep.value.split(":", 1)[0].strip()
+            manifest, error = read_manifest(module, search_path)
+            info = info_from_manifest(ep.name, ep.value, dist_name, dist.version, manifest, error, api_version)
+            previous = found.get(ep.name)
+            if previous is not None:
+                if previous.distribution == dist_name:
+                    continue  # the same distribution seen twice on the path
+                found[ep.name] = attrs.evolve(
+                    previous, status=FAILED,
+                    error=f"plugin name {ep.name!r} is also provided by {dist_name} {dist.version}",
+                )
+                continue
+            found[ep.name] = info
+    return sorted(found.values(), key=lambda p: p.name)
+
+
+def import_target(target: str) -> Any:
+    """Import ``module:attr`` (or a bare module) and return the object."""
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module_name.strip())
+    for part in filter(None, attr.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj

@@ -1,0 +1,297 @@
+"""Changes to the registry, with every rule that guards them.
+
+Each operation runs in one registry transaction (see
+:meth:`zhongtai.core.registry.store.Registry.change`): it takes the write lock,
+reads the current state, validates the change against it, writes the rows and
+one audit row, and commits -- or writes nothing at all.  ``dry_run=True`` does
+every step, then rolls back, and returns the same report.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from zhongtai.core.config import build_config, describe_fields, mask_config
+from zhongtai.core.discovery import OK
+from zhongtai.core.errors import ConfigError, ConflictError, NotFound, PluginUnavailable, UserError
+from zhongtai.core.extension import Policy
+from zhongtai.core.identity import parent_of, validate_code
+from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
+
+if TYPE_CHECKING:
+    from zhongtai.core.runtime.platform import Platform
+
+ACTOR_ENV = "ZHONGTAI_ACTOR"
+STATUSES = ("active", "suspended")
+
+
+def default_actor() -> str:
+    """``$ZHONGTAI_ACTOR``, else the OS user."""
+    actor = os.environ.get(ACTOR_ENV)
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+@attrs.frozen
+class Impact:
+    """How a change alters one business's effective plugins."""
+
+    business: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    reconfigured: tuple[str, ...] = ()
+    status: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.reconfigured or self.status)
+
+
+@attrs.frozen
+class ChangeReport:
+    """What a change did (or, for a dry run, would do)."""
+
+    action: str
+    business: str
+    plugin: str | None
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    impact: tuple[Impact, ...]
+    applied: bool
+    revision: int | None = None
+    warnings: tuple[str, ...] = ()
+
+
+class _DryRun(Exception):
+    def __init__(self, report: ChangeReport) -> None:
+        super().__init__("dry run")
+        self.report = report
+
+
+def _impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
+    result = []
+    for business in (code, *new.descendants(code)):
+        before, after = old.effective(business), new.effective(business)
+        status_before = old.businesses[business].status if business in old.businesses else None
+        status_after = new.businesses[business].status if business in new.businesses else None
+        result.append(Impact(
+            business=business,
+            added=tuple(sorted(set(after) - set(before))),
+            removed=tuple(sorted(set(before) - set(after))),
+            reconfigured=tuple(sorted(
+                p for p in set(before) & set(after)
+                if (before[p].config, before[p].priority, before[p].levels)
+                != (after[p].config, after[p].priority, after[p].levels)
+            )),
+            status=status_after if status_after != status_before else None,
+        ))
+    return tuple(result)
+
+
+def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> ChangeReport:
+    """Run *body(tx, snapshot)* in one registry change; roll back on dry runs."""
+    registry = platform.registry
+    try:
+        with registry.change(actor or default_actor()) as tx:
+            report: ChangeReport = body(tx, registry.snapshot())
+            if dry_run:
+                raise _DryRun(report)
+            report = attrs.evolve(report, applied=True, revision=tx.revision)
+    except _DryRun as dry:
+        return dry.report
+    platform.refresh()
+    return report
+
+
+def create_business(
+    platform: Platform, code: str, *, name: str = "", owner: str = "", actor: str | None = None,
+    dry_run: bool = False,
+) -> ChangeReport:
+    validate_code(code)
+    parent = parent_of(code)
+
+    def body(tx: Any, snap: Snapshot) -> ChangeReport:
+        if code in snap.businesses:
+            raise UserError(f"business {code!r} already exists")
+        if parent is not None and parent not in snap.businesses:
+            raise NotFound(f"cannot create {code!r}: its parent business {parent!r} does not exist")
+        tx.add_business(code, parent, name or code, owner)
+        after = {"code": code, "parent": parent, "name": name or code, "owner": owner, "status": "active"}
+        tx.record("business.create", business=code, after=after)
+        new = snap.replaced(business=Business(code, parent, name or code, owner))
+        return ChangeReport("business.create", code, None, None, after, _impact(snap, new, code), False)
+
+    return _run(platform, actor, dry_run, body)
+
+
+def set_status(
+    platform: Platform, code: str, status: str, *, actor: str | None = None, dry_run: bool = False,
+) -> ChangeReport:
+    validate_code(code)
+    if status not in STATUSES:
+        raise UserError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+
+    def body(tx: Any, snap: Snapshot) -> ChangeReport:
+        row = tx.require_business(code)
+        if row.status == status:
+            raise UserError(f"business {code} is already {status}")
+        before = {"status": row.status}
+        row.status = status
+        row.updated_by = tx.actor
+        action = "business.suspend" if status == "suspended" else "business.resume"
+        tx.record(action, business=code, before=before, after={"status": status})
+        new = snap.replaced(business=attrs.evolve(snap.businesses[code], status=status))
+        return ChangeReport(action, code, None, before, {"status": status}, _impact(snap, new, code), False)
+
+    return _run(platform, actor, dry_run, body)
+
+
+def _usable(platform: Platform, plugin: str) -> tuple[type | None, list[str]]:
+    """Check that *plugin* may be enabled; return its config class and warnings."""
+    info = platform.plugins.require(plugin)
+    if info.status != OK:
+        raise PluginUnavailable(f"plugin {plugin!r} cannot be enabled: it is {info.status}: {info.error}")
+    if info.lifecycle == "retired":
+        raise PluginUnavailable(f"plugin {plugin!r} is retired and cannot be enabled")
+    loaded = platform.plugins.load(plugin)
+    warnings = [f"plugin {plugin!r} is deprecated"] if info.lifecycle == "deprecated" else []
+    return loaded.config_class, warnings
+
+
+def _validate_config(platform: Platform, plugin: str, cls: type | None, snap: Snapshot, code: str) -> None:
+    """Every business at or below *code* must end up with a valid config for *plugin*."""
+    info = platform.plugins.require(plugin)
+    per_level = any(
+        platform.extension_points[p].per_level for p in info.extension_points if p in platform.extension_points
+    )
+    for business in (code, *snap.descendants(code)):
+        effective = snap.effective(business).get(plugin)
+        if effective is None or cls is None:
+            if effective is not None and cls is None and any(cfg for _, cfg in effective.levels):
+                raise ConfigError(f"plugin {plugin!r} takes no config")
+            continue
+        layers = [cfg for _, cfg in effective.levels] if per_level else [effective.config]
+        for raw in layers:
+            try:
+                build_config(cls, raw, plugin=plugin)
+            except ConfigError as exc:
+                where = "" if business == code else f" (as inherited by {business})"
+                raise ConfigError(f"{exc.message}{where}") from None
+
+
+def _check_conflicts(platform: Platform, plugin: str, snap: Snapshot, code: str, priority: int) -> None:
+    """Two plugins answering the same ``first`` point at one level need different priorities."""
+    mine = platform.plugins.require(plugin).extension_points
+    firsts = [p for p in mine if p in platform.extension_points
+              and platform.extension_points[p].policy is Policy.FIRST]
+    for other, row in snap.enablements.get(code, {}).items():
+        if other == plugin or not row.enabled or row.priority != priority:
+            continue
+        info = platform.plugins.get(other)
+        shared = [p for p in firsts if info is not None and p in info.extension_points]
+        if shared:
+            raise ConflictError(
+                f"plugin {plugin!r} and {other!r} would both answer {shared[0]} at {code} with "
+                f"priority {priority}; give one a different --priority"
+            )
+
+
+def _row_view(cls: type | None, row: Enablement | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"enabled": row.enabled, "priority": row.priority, "config": mask_config(cls, row.config)}
+
+
+def enable(
+    platform: Platform, plugin: str, business: str, *, config: Mapping[str, Any] | None = None,
+    priority: int | None = None, actor: str | None = None, dry_run: bool = False,
+    replace_config: bool = False, expected_version: int | None = None,
+) -> ChangeReport:
+    validate_code(business)
+    cls, warnings = _usable(platform, plugin)
+    given = dict(config or {})
+
+    def body(tx: Any, snap: Snapshot) -> ChangeReport:
+        if business not in snap.businesses:
+            raise NotFound(f"unknown business {business!r}")
+        current = snap.enablements.get(business, {}).get(plugin)
+        base = dict(current.config) if current is not None and current.enabled and not replace_config else {}
+        base.update(given)
+        new_priority = priority if priority is not None else (current.priority if current else 0)
+        row = Enablement(business, plugin, True, base, new_priority)
+        new = snap.replaced(enablement=row)
+        _validate_config(platform, plugin, cls, new, business)
+        _check_conflicts(platform, plugin, snap, business, new_priority)
+        before, after = _row_view(cls, current), _row_view(cls, row)
+        if current is not None and before == after and current.config == base:
+            raise UserError(f"plugin {plugin!r} is already enabled at {business} with this config")
+        tx.put_enablement(business, plugin, enabled=True, config=base, priority=new_priority,
+                          expected_version=expected_version)
+        tx.record("plugin.enable", business=business, plugin=plugin, before=before, after=after)
+        return ChangeReport("plugin.enable", business, plugin, before, after, _impact(snap, new, business),
+                            False, warnings=tuple(warnings))
+
+    return _run(platform, actor, dry_run, body)
+
+
+def disable(
+    platform: Platform, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False,
+) -> ChangeReport:
+    validate_code(business)
+    info = platform.plugins.get(plugin)
+    if info is None:
+        snap = platform.registry.snapshot()
+        if not any(plugin in rows for rows in snap.enablements.values()):
+            platform.plugins.require(plugin)  # raises NotFound with the installed list
+    cls = None
+    if info is not None and info.status == OK:
+        try:
+            cls = platform.plugins.load(plugin).config_class
+        except PluginUnavailable:
+            cls = None
+
+    def body(tx: Any, snap: Snapshot) -> ChangeReport:
+        if business not in snap.businesses:
+            raise NotFound(f"unknown business {business!r}")
+        current = snap.enablements.get(business, {}).get(plugin)
+        if current is not None and not current.enabled:
+            raise UserError(f"plugin {plugin!r} is already disabled at {business}")
+        effective, _ = snap.state_of(business, plugin)
+        if current is None and not effective:
+            raise UserError(f"plugin {plugin!r} is not enabled at {business} or above it")
+        row = Enablement(business, plugin, False, {}, 0)
+        new = snap.replaced(enablement=row)
+        tx.put_enablement(business, plugin, enabled=False, config={}, priority=0)
+        before, after = _row_view(cls, current), _row_view(cls, row)
+        tx.record("plugin.disable", business=business, plugin=plugin, before=before, after=after)
+        return ChangeReport("plugin.disable", business, plugin, before, after, _impact(snap, new, business),
+                            False)
+
+    return _run(platform, actor, dry_run, body)
+
+
+def effective_config(platform: Platform, plugin: str, business: str, *, masked: bool = True) -> dict[str, Any]:
+    validate_code(business)
+    snap = platform.snapshot
+    if business not in snap.businesses:
+        raise NotFound(f"unknown business {business!r}")
+    info = platform.plugins.require(plugin)
+    effective = snap.effective(business).get(plugin)
+    if effective is None:
+        _, why = snap.state_of(business, plugin)
+        raise UserError(f"plugin {plugin!r} is not enabled at {business} ({why})")
+    cls = platform.plugins.load(plugin).config_class if info.status == OK else None
+    if cls is None:
+        return dict(effective.config)
+    defaults = {f.name: f.default for f in describe_fields(cls) if not f.required}
+    merged = {**defaults, **effective.config}
+    return mask_config(cls, merged) if masked else merged

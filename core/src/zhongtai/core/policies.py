@@ -1,0 +1,281 @@
+"""The combination policies: each a small function over a compiled call plan.
+
+A policy receives the extension point, the ordered plan entries and the call's
+keyword arguments, and returns the combined answer.  When *trace* is a list,
+each implementation's contribution is appended to it as a :class:`TraceStep`.
+The kernel owns the order of *entries* (see :mod:`zhongtai.core.runtime.plan`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from zhongtai.core.context import PluginContext
+from zhongtai.core.decision import Decision, Effect, Verdict
+from zhongtai.core.errors import PluginCallError
+from zhongtai.core.extension import ExtensionPoint, OnError, Policy
+
+
+@attrs.frozen
+class PlanEntry:
+    """One implementation in a call plan."""
+
+    plugin: str
+    level: str
+    priority: int
+    function: Callable[..., Any] = attrs.field(repr=False)
+    argnames: tuple[str, ...]
+    context: PluginContext = attrs.field(repr=False)
+
+
+@attrs.frozen
+class TraceStep:
+    """What one implementation did during a call.
+
+    ``outcome`` is one of ``answered``, ``passed`` (returned ``None``),
+    ``changed``, ``unchanged``, ``contributed``, ``allow``, ``deny``,
+    ``not-applicable``, ``skipped`` (raised or broke its contract under a
+    ``skip`` policy) or ``error``.
+    """
+
+    plugin: str
+    level: str
+    outcome: str
+    value: Any = None
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@attrs.frozen
+class Contribution:
+    """A collect policy's element: a result kept with the plugin that produced it."""
+
+    plugin: str
+    level: str
+    value: Any
+
+
+class _Rejected(Exception):
+    """An implementation's result broke its extension point's contract."""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _checked(point: ExtensionPoint, result: Any) -> Any:
+    if result is None:
+        return None
+    expected = point.result_type
+    if expected is not None and not isinstance(result, expected):
+        raise _Rejected(
+            f"returned {type(result).__name__}, but {point.name} expects {_type_name(expected)}"
+        )
+    if point.validate is not None:
+        try:
+            point.validate(result)
+        except ValueError as exc:
+            raise _Rejected(f"returned a value {point.name} forbids: {exc}") from exc
+    return result
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if isinstance(expected, tuple):
+        return " or ".join(t.__name__ for t in expected)
+    return expected.__name__
+
+
+def _invoke(point: ExtensionPoint, entry: PlanEntry, kwargs: dict[str, Any]) -> Any:
+    """Call one implementation and check its result; errors surface as exceptions."""
+    kwargs["context"] = entry.context
+    try:
+        result = entry.function(*[kwargs[name] for name in entry.argnames])
+    except Exception as exc:
+        raise _Failed(entry, _describe(exc)) from exc
+    try:
+        return _checked(point, result)
+    except _Rejected as exc:
+        raise _Failed(entry, str(exc)) from exc
+
+
+class _Failed(Exception):
+    def __init__(self, entry: PlanEntry, reason: str) -> None:
+        super().__init__(reason)
+        self.entry = entry
+        self.reason = reason
+
+
+def _fail(point: ExtensionPoint, failure: _Failed) -> PluginCallError:
+    entry = failure.entry
+    error = PluginCallError(
+        f"plugin {entry.plugin!r} (enabled at {entry.level}) failed in {point.name} "
+        f"for business {entry.context.business}: {failure.reason}",
+        plugin=entry.plugin,
+        extension_point=point.name,
+    )
+    error.__cause__ = failure.__cause__
+    return error
+
+
+def _record_failure(
+    point: ExtensionPoint, failure: _Failed, trace: list[TraceStep] | None, started: float
+) -> None:
+    """Handle a failure under a ``skip`` or ``deny`` policy, or raise under ``fail``."""
+    if point.on_error is OnError.FAIL:
+        if trace is not None:
+            trace.append(
+                TraceStep(failure.entry.plugin, failure.entry.level, "error", None, failure.reason,
+                          time.perf_counter() - started)
+            )
+        raise _fail(point, failure)
+    if trace is not None:
+        outcome = "deny" if point.on_error is OnError.DENY else "skipped"
+        trace.append(
+            TraceStep(failure.entry.plugin, failure.entry.level, outcome, None, failure.reason,
+                      time.perf_counter() - started)
+        )
+
+
+def run_first(
+    point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any],
+    trace: list[TraceStep] | None,
+) -> Any:
+    """The first non-``None`` answer in plan order (most specific business first)."""
+    for entry in entries:
+        started = time.perf_counter() if trace is not None else 0.0
+        try:
+            result = _invoke(point, entry, kwargs)
+        except _Failed as failure:
+            _record_failure(point, failure, trace, started)
+            continue
+        if trace is not None:
+            trace.append(TraceStep(entry.plugin, entry.level, "passed" if result is None else "answered",
+                                   result, None, time.perf_counter() - started))
+        if result is not None:
+            return result
+    return None
+
+
+def run_pipeline(
+    point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any],
+    trace: list[TraceStep] | None,
+) -> Any:
+    """Thread ``kwargs[point.pipeline_arg]`` through every implementation in plan order."""
+    name = point.pipeline_arg
+    assert name is not None
+    value = kwargs[name]
+    for entry in entries:
+        started = time.perf_counter() if trace is not None else 0.0
+        try:
+            result = _invoke(point, entry, kwargs)
+        except _Failed as failure:
+            _record_failure(point, failure, trace, started)
+            continue
+        if trace is not None:
+            changed = result is not None and result != value
+            trace.append(TraceStep(entry.plugin, entry.level, "changed" if changed else "unchanged",
+                                   result if changed else None, None, time.perf_counter() - started))
+        if result is not None:
+            value = result
+            kwargs[name] = value
+    return value
+
+
+def run_collect(
+    point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any],
+    trace: list[TraceStep] | None,
+) -> tuple[Contribution, ...]:
+    """Every non-``None`` result, each kept with its plugin, in plan order."""
+    collected = []
+    for entry in entries:
+        started = time.perf_counter() if trace is not None else 0.0
+        try:
+            result = _invoke(point, entry, kwargs)
+        except _Failed as failure:
+            _record_failure(point, failure, trace, started)
+            continue
+        if trace is not None:
+            trace.append(TraceStep(entry.plugin, entry.level, "passed" if result is None else "contributed",
+                                   result, None, time.perf_counter() - started))
+        if result is not None:
+            collected.append(Contribution(entry.plugin, entry.level, result))
+    return tuple(collected)
+
+
+def run_merge(
+    point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any],
+    trace: list[TraceStep] | None,
+) -> Any:
+    """Layer the results root -> leaf with the point's ``combine`` function."""
+    combine = point.combine
+    merged: Any = None
+    for entry in entries:
+        started = time.perf_counter() if trace is not None else 0.0
+        try:
+            result = _invoke(point, entry, kwargs)
+        except _Failed as failure:
+            _record_failure(point, failure, trace, started)
+            continue
+        if trace is not None:
+            trace.append(TraceStep(entry.plugin, entry.level, "passed" if result is None else "contributed",
+                                   result, None, time.perf_counter() - started))
+        if result is None:
+            continue
+        merged = result if merged is None or combine is None else combine(merged, result)
+    return merged
+
+
+def run_deny_overrides(
+    point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any],
+    trace: list[TraceStep] | None,
+) -> Verdict:
+    """Default deny; any deny wins; allow only when some implementation allows and none denies.
+
+    A failing implementation is a deny (fail closed) whatever its point's
+    ``on_error`` says, and its error is the reason.
+    """
+    allow: Verdict | None = None
+    deny: Verdict | None = None
+    for entry in entries:
+        started = time.perf_counter() if trace is not None else 0.0
+        try:
+            result: Decision | None = _invoke(point, entry, kwargs)
+        except _Failed as failure:
+            if trace is not None:
+                trace.append(TraceStep(entry.plugin, entry.level, "deny", None, failure.reason,
+                                       time.perf_counter() - started))
+            if deny is None:
+                deny = Verdict(False, f"fail closed: {failure.reason}", entry.plugin, entry.level, "")
+            continue
+        effect = Effect.NOT_APPLICABLE if result is None else result.effect
+        if trace is not None:
+            trace.append(TraceStep(entry.plugin, entry.level, effect.value, result, None,
+                                   time.perf_counter() - started))
+        if result is None or effect is Effect.NOT_APPLICABLE:
+            continue
+        if effect is Effect.DENY:
+            if deny is None:
+                deny = Verdict(False, result.reason or "denied", entry.plugin, entry.level, result.rule)
+        elif allow is None:
+            allow = Verdict(True, result.reason or "allowed", entry.plugin, entry.level, result.rule)
+    if deny is not None:
+        return deny
+    if allow is not None:
+        return allow
+    return Verdict(False, "default deny: no rule allows this request")
+
+
+Runner = Callable[[ExtensionPoint, tuple[PlanEntry, ...], dict[str, Any], list[TraceStep] | None], Any]
+
+RUNNERS: dict[Policy, Runner] = {
+    Policy.FIRST: run_first,
+    Policy.PIPELINE: run_pipeline,
+    Policy.COLLECT: run_collect,
+    Policy.MERGE: run_merge,
+    Policy.DENY_OVERRIDES: run_deny_overrides,
+}

@@ -1,0 +1,1 @@
+"""The registry: businesses, enablements, audit log and revision (SQLAlchemy)."""

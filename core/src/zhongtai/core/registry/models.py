@@ -1,0 +1,88 @@
+"""SQLAlchemy 2.x typed ORM models of the registry.
+
+Tables other packages add (outbox, verification sessions ...) use their own
+``DeclarativeBase`` on the same engine; see :func:`zhongtai.core.registry.store.Registry.engine`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: The schema version this code understands (bumped by each migration).
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RegistryState(Base):
+    """A single row: the registry revision (grows with every change) and settings."""
+
+    __tablename__ = "zt_registry_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    schema_version: Mapped[int] = mapped_column(Integer, default=SCHEMA_VERSION)
+    mode: Mapped[str] = mapped_column(String(32), default="development")
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BusinessRow(Base):
+    __tablename__ = "zt_business"
+
+    code: Mapped[str] = mapped_column(String(128), primary_key=True)
+    parent: Mapped[str | None] = mapped_column(ForeignKey("zt_business.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EnablementRow(Base):
+    """A plugin's state at one business: enabled (with config) or disabled here."""
+
+    __tablename__ = "zt_enablement"
+    __table_args__ = (UniqueConstraint("business", "plugin", name="uq_enablement_business_plugin"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business: Mapped[str] = mapped_column(ForeignKey("zt_business.code"), index=True)
+    plugin: Mapped[str] = mapped_column(String(200), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    config: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditRow(Base):
+    """Append-only change log; ``before``/``after`` have secrets masked."""
+
+    __tablename__ = "zt_audit"
+    __table_args__ = (Index("ix_audit_business_at", "business", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    revision: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    business: Mapped[str | None] = mapped_column(String(128))
+    plugin: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")

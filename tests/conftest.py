@@ -1,0 +1,91 @@
+"""Shared fixtures: registries on a real SQLite file and on the real PostgreSQL server.
+
+Any test that takes ``registry_url`` runs once per backend (``--db=both``, the
+default; ``--db=sqlite`` or ``--db=postgresql`` select one).  Each PostgreSQL test
+gets its own schema, dropped afterwards.  When PostgreSQL cannot be reached the
+test is skipped on a developer machine and *fails* in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+PG_URL = os.environ.get("ZHONGTAI_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--db", choices=["sqlite", "postgresql", "both"], default="both",
+                     help="registry backends for tests that take `registry_url`")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "registry_url" in metafunc.fixturenames:
+        choice = metafunc.config.getoption("--db")
+        backends = ["sqlite", "postgresql"] if choice == "both" else [choice]
+        metafunc.parametrize("registry_url", backends, indirect=True)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pg_dsn() -> str:
+    """The libpq form of PG_URL, for psycopg."""
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+def postgresql_schema_url(prefix: str = "zt") -> Iterator[str]:
+    """Create a fresh schema, yield a URL whose search_path is that schema, drop it afterwards."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(pg_dsn(), autocommit=True, connect_timeout=5)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "unreachable"
+        message = f"PostgreSQL at {PG_URL} cannot be reached: {exc}"
+        if _in_ci():
+            pytest.fail(message + " (CI=true: PostgreSQL tests must not be skipped)")
+        pytest.skip(message)
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            sep = "&" if "?" in PG_URL else "?"
+            yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def registry_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/registry.db"
+    else:
+        yield from postgresql_schema_url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path}/registry.db"
+
+
+@pytest.fixture
+def make_platform() -> Iterator[Callable[..., Any]]:
+    """Build Platforms that are closed after the test: ``make_platform(url, discover=False)``."""
+    from zhongtai.core.runtime import Platform
+
+    made: list[Platform] = []
+
+    def make(url: str, **kwargs: Any) -> Platform:
+        kwargs.setdefault("refresh_interval", 0.0)
+        platform = Platform(url, **kwargs)
+        made.append(platform)
+        return platform
+
+    yield make
+    for platform in made:
+        platform.registry.close()
