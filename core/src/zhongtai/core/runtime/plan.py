@@ -25,7 +25,7 @@ import attrs
 from zhongtai.core.config import build_config
 from zhongtai.core.context import PluginContext
 from zhongtai.core.errors import ConfigError, PluginUnavailable
-from zhongtai.core.extension import ExtensionPoint, Policy
+from zhongtai.core.extension import ExtensionPoint, OnError, Policy
 from zhongtai.core.identity import depth
 from zhongtai.core.policies import RUNNERS, PlanEntry, Runner
 from zhongtai.core.registry.snapshot import EffectivePlugin
@@ -52,9 +52,9 @@ def order_key(policy: Policy) -> Callable[[PlanEntry], tuple[Any, ...]]:
     return lambda e: (depth(e.level), -e.priority, e.plugin)
 
 
-def _failing(message: str) -> Callable[..., Any]:
+def _failing(message: str, error: type[Exception] = ConfigError) -> Callable[..., Any]:
     def fail(*_args: Any) -> Any:
-        raise ConfigError(message)
+        raise error(message)
 
     return fail
 
@@ -70,20 +70,32 @@ def compile_plan(
     """Build the plan of *point* for *business* from its effective plugins."""
     entries: list[PlanEntry] = []
     problems: list[str] = []
+
+    def unavailable(plugin: EffectivePlugin, message: str) -> None:
+        problems.append(message)
+        if point.on_error is not OnError.DENY:
+            return
+        # Fail closed: an unavailable plugin might have denied, so it denies.
+        levels = [level for level, _ in plugin.levels] if point.per_level else [plugin.source]
+        for level in levels:
+            context = PluginContext(business=business, level=level, plugin=plugin.plugin, platform=platform)
+            failing = _failing(message, PluginUnavailable)
+            entries.append(PlanEntry(plugin.plugin, level, plugin.priority, failing, (), context))
+
     for plugin in effective:
         info = catalog.get(plugin.plugin)
         if info is None:
-            problems.append(f"{plugin.plugin}: enabled at {plugin.source} but not installed")
+            unavailable(plugin, f"{plugin.plugin}: enabled at {plugin.source} but not installed")
             continue
         if point.name not in info.extension_points:
             continue
         if info.lifecycle == "retired":
-            problems.append(f"{plugin.plugin}: retired plugins cannot run")
+            unavailable(plugin, f"{plugin.plugin}: retired plugins cannot run")
             continue
         try:
             loaded = catalog.load(plugin.plugin)
         except PluginUnavailable as exc:
-            problems.append(exc.message)
+            unavailable(plugin, exc.message)
             continue
         impl = loaded.hooks[point.name]
         argnames = tuple(impl.argnames)
