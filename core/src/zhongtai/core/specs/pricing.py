@@ -1,33 +1,105 @@
-"""Pricing: base prices per business and channel, then a pipeline of adjustments."""
+"""Pricing: base prices per business and channel, a rounding policy, then a pipeline of adjustments.
+
+The contract types enforce the invariants every pricing plugin relies on, so an
+invalid value cannot even be built:
+
+* :class:`Money` is a ``Decimal`` amount with an ISO 4217 currency code; a float
+  is refused.
+* A :class:`Quote` has one currency; every line total is non-negative and a
+  whole multiple of the quote's :attr:`Quote.quantum` (the currency's minor
+  unit when rounding per line; ``WORKING_EXTRA_DIGITS`` finer when rounding per
+  order), so the lines always add up exactly to :attr:`Quote.total`.
+
+The quoting service of the ``zhongtai-pricing`` package builds the first quote
+from ``pricing.base_price`` answers, runs ``pricing.adjust`` and applies the
+business's ``pricing.rounding`` policy.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
+import re
 from decimal import Decimal
+from typing import Any, Literal
 
 import attrs
 
 from zhongtai.core.context import PluginContext
 from zhongtai.core.extension import OnError, Policy, extension_point
 
+#: The rounding modes of :mod:`decimal`, by name (their values are their names).
+ROUNDING_MODES: frozenset[str] = frozenset({
+    decimal.ROUND_HALF_UP, decimal.ROUND_HALF_EVEN, decimal.ROUND_HALF_DOWN, decimal.ROUND_UP,
+    decimal.ROUND_DOWN, decimal.ROUND_CEILING, decimal.ROUND_FLOOR, decimal.ROUND_05UP,
+})
 
-def _no_float(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if isinstance(value, float) or not isinstance(value, Decimal):
+#: Rounding per line (each line total in currency minor units at every step) or
+#: per order (lines kept finer, the order total rounded once at the end).
+RoundingScope = Literal["line", "order"]
+
+#: Extra decimal digits of the working precision when rounding per order.
+WORKING_EXTRA_DIGITS = 6
+
+#: The channels every business knows; a business may also use channels of its own
+#: (any lowercase slug such as ``"campus-kiosk"``).
+STANDARD_CHANNELS: tuple[str, ...] = ("app", "h5", "mini-program", "wap", "phone", "agent", "pickup-point")
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"{attribute.name} must be a Decimal, a float is refused (use Decimal('12.50'))")
+    if not isinstance(value, Decimal):
         raise TypeError(f"{attribute.name} must be a Decimal, not {type(value).__name__}")
     if not value.is_finite():
         raise ValueError(f"{attribute.name} must be finite")
 
 
-def _currency(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
-    if not (isinstance(value, str) and len(value) == 3 and value.isalpha() and value.isupper()):
+def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha()
+            and value.isupper()):
         raise ValueError(f"{attribute.name} must be an ISO 4217 code such as 'CNY', got {value!r}")
+
+
+def _optional_currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _currency(instance, attribute, value)
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{attribute.name} must be an integer, not {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+
+
+def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _channel(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _SLUG.match(value):
+        known = ", ".join(STANDARD_CHANNELS)
+        raise ValueError(f"channel must be a lowercase slug such as one of {known}; got {value!r}")
+
+
+def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, _dt.datetime):
+        raise TypeError(f"{attribute.name} must be a datetime, not {type(value).__name__}")
+    if value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must carry a UTC offset (e.g. 2025-06-18T10:00:00+08:00)")
 
 
 @attrs.frozen
 class Money:
-    """An amount of one currency.  Never a float."""
+    """An amount of one currency.  Never a float; may be negative (a change, a delta)."""
 
-    amount: Decimal = attrs.field(validator=_no_float)
+    amount: Decimal = attrs.field(validator=_decimal)
     currency: str = attrs.field(validator=_currency)
 
     def __str__(self) -> str:
@@ -36,12 +108,16 @@ class Money:
 
 @attrs.frozen
 class CartLine:
-    sku: str
-    quantity: int = attrs.field(validator=attrs.validators.and_(attrs.validators.instance_of(int), attrs.validators.ge(1)))
+    """``quantity`` units of ``sku`` (an integer, at least 1)."""
+
+    sku: str = attrs.field(validator=_non_empty)
+    quantity: int = attrs.field(validator=_positive_int)
 
 
 @attrs.frozen
 class Customer:
+    """Who is buying: attributes pricing rules may use (member tier, tags)."""
+
     id: str = ""
     tier: str = ""
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
@@ -49,19 +125,43 @@ class Customer:
 
 @attrs.frozen
 class QuoteRequest:
-    """What is being priced: for whom, through which channel, when."""
+    """What is being priced: for whom, through which channel, when.
 
-    channel: str
-    lines: tuple[CartLine, ...] = attrs.field(converter=tuple)
-    customer: Customer = attrs.field(factory=Customer)
+    The business is not part of the request: it is the business whose view
+    makes the call (``context.business`` in implementations).  ``at`` must be
+    timezone-aware; the quoting service fills in the current time when it is
+    ``None``.  ``currency``, when given, is the currency the caller expects;
+    a price in another currency is refused (there is no conversion).
+    """
+
+    channel: str = attrs.field(validator=_channel)
+    lines: tuple[CartLine, ...] = attrs.field(
+        converter=tuple, validator=attrs.validators.deep_iterable(attrs.validators.instance_of(CartLine)))
+    customer: Customer = attrs.field(factory=Customer, validator=attrs.validators.instance_of(Customer))
     coupons: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    at: _dt.datetime | None = None
-    currency: str | None = None
+    at: _dt.datetime | None = attrs.field(default=None, validator=_aware)
+    currency: str | None = attrs.field(default=None, validator=_optional_currency)
+
+
+@attrs.frozen
+class Rounding:
+    """How amounts are rounded: a :mod:`decimal` mode by name, per line or per order."""
+
+    mode: str = attrs.field(default=decimal.ROUND_HALF_UP, validator=attrs.validators.in_(ROUNDING_MODES))
+    scope: RoundingScope = attrs.field(default="line", validator=attrs.validators.in_(("line", "order")))
 
 
 @attrs.frozen
 class Adjustment:
-    """One step of a quote's explanation."""
+    """One step of a quote's explanation.
+
+    ``before`` and ``after`` are the line total (``sku`` given) or the order
+    total (``sku`` is ``None``).  ``code`` names what was applied (a coupon
+    code, a member tier, a channel); ``allocation`` is, for an order-level step,
+    the change taken by each quote line, in line order, summing to
+    ``after - before``.  A step with ``before == after`` records something
+    considered but not applied, with the reason in ``detail``.
+    """
 
     plugin: str
     step: str
@@ -69,35 +169,106 @@ class Adjustment:
     after: Money
     sku: str | None = None
     detail: str = ""
+    code: str = ""
+    allocation: tuple[Money, ...] = attrs.field(default=(), converter=tuple)
+
+    @property
+    def change(self) -> Money:
+        """``after - before`` (negative for a discount)."""
+        return Money(self.after.amount - self.before.amount, self.after.currency)
 
 
 @attrs.frozen
 class QuoteLine:
+    """A priced cart line: the unit price it started from and its current total (never negative)."""
+
     sku: str
     quantity: int
     unit_price: Money
     total: Money
 
+    def __attrs_post_init__(self) -> None:
+        if self.total.amount < 0:
+            raise ValueError(f"line {self.sku!r}: total {self.total} is negative; a line never goes below zero")
+
 
 @attrs.frozen
 class Quote:
-    """A priced cart: lines whose totals add up to ``total``, and how we got there."""
+    """A priced cart: lines whose totals add up to ``total``, and how we got there.
 
-    currency: str
+    ``digits`` is the currency's number of minor-unit digits (CNY 2, JPY 0,
+    BHD 3); with ``rounding`` it fixes :attr:`quantum`, of which every line
+    total must be a whole multiple.  Use :meth:`quantize` on every amount you
+    compute.
+    """
+
+    currency: str = attrs.field(validator=_currency)
     lines: tuple[QuoteLine, ...] = attrs.field(converter=tuple)
     adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=tuple)
+    digits: int = attrs.field(default=2, validator=attrs.validators.and_(
+        attrs.validators.instance_of(int), attrs.validators.ge(0), attrs.validators.le(6)))
+    rounding: Rounding = attrs.field(factory=Rounding, validator=attrs.validators.instance_of(Rounding))
+
+    def __attrs_post_init__(self) -> None:
+        quantum = self.quantum
+        for line in self.lines:
+            for money in (line.unit_price, line.total):
+                self._same_currency(money, f"line {line.sku!r}")
+            if line.total.amount % quantum:
+                raise ValueError(
+                    f"line {line.sku!r}: total {line.total} is not a whole multiple of {quantum} "
+                    f"(round it with Quote.quantize)"
+                )
+        for adjustment in self.adjustments:
+            for money in (adjustment.before, adjustment.after, *adjustment.allocation):
+                self._same_currency(money, f"adjustment {adjustment.step!r}")
+
+    def _same_currency(self, money: Money, where: str) -> None:
+        if money.currency != self.currency:
+            raise ValueError(f"{where}: {money} mixes currencies in a {self.currency} quote")
+
+    @property
+    def quantum(self) -> Decimal:
+        """The smallest amount a line total may hold (``Decimal('0.01')`` for CNY per line)."""
+        extra = WORKING_EXTRA_DIGITS if self.rounding.scope == "order" else 0
+        return Decimal(1).scaleb(-(self.digits + extra))
 
     @property
     def total(self) -> Money:
         return Money(sum((line.total.amount for line in self.lines), Decimal(0)), self.currency)
 
+    def quantize(self, amount: Decimal) -> Decimal:
+        """*amount* rounded to :attr:`quantum` with the quote's rounding mode."""
+        return amount.quantize(self.quantum, rounding=self.rounding.mode)
 
-@extension_point("pricing.base_price", policy=Policy.FIRST, result=Money, on_error=OnError.FAIL)
+    def money(self, amount: Decimal) -> Money:
+        """*amount* in the quote's currency (not rounded)."""
+        return Money(amount, self.currency)
+
+
+def _non_negative_price(price: Money) -> None:
+    if price.amount < 0:
+        raise ValueError(f"a base price cannot be negative, got {price}")
+
+
+@extension_point("pricing.base_price", policy=Policy.FIRST, result=Money, on_error=OnError.FAIL,
+                 validate=_non_negative_price)
 def pricing_base_price(sku: str, request: QuoteRequest, context: PluginContext) -> Money | None:
     """Return the unit price of *sku* for this business and ``request.channel``.
 
     Return ``None`` when this implementation has no price for the sku, so the
-    next one (a less specific business, or a lower priority) can answer.
+    next one (a less specific business, or a lower priority) can answer.  A
+    price is never negative; it may carry more digits than its currency (a
+    per-gram price), the line total is rounded.
+    """
+
+
+@extension_point("pricing.rounding", policy=Policy.FIRST, result=Rounding, on_error=OnError.FAIL)
+def pricing_rounding(request: QuoteRequest, context: PluginContext) -> Rounding | None:
+    """Return this business's rounding policy: the mode, and per line or per order.
+
+    The most specific business answers.  With no answer the quoting service
+    rounds ``ROUND_HALF_UP`` per line.
     """
 
 
@@ -108,6 +279,9 @@ def pricing_adjust(quote: Quote, request: QuoteRequest, context: PluginContext) 
     """Return the next quote given the previous one, or ``None`` to pass it on unchanged.
 
     Implementations run root business first, and by descending priority at each
-    level.  An adjustment must never take a line below zero, must keep the
-    quote's currency, and should append an :class:`Adjustment` explaining itself.
+    level.  An adjustment must keep the quote's currency, digits, rounding and
+    cart lines (sku and quantity, in order), must never take a line below zero
+    (a :class:`Quote` cannot hold one), rounds every amount it computes with
+    :meth:`Quote.quantize`, and appends :class:`Adjustment` steps explaining
+    itself, leaving the earlier steps as they were.
     """
