@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -45,7 +46,8 @@ WORKING_EXTRA_DIGITS = 6
 #: (any lowercase slug such as ``"campus-kiosk"``).
 STANDARD_CHANNELS: tuple[str, ...] = ("app", "h5", "mini-program", "wap", "phone", "agent", "pickup-point")
 
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+#: What a channel name looks like: a lowercase slug.
+CHANNEL_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -81,7 +83,7 @@ def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object)
 
 
 def _channel(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _SLUG.match(value):
+    if not isinstance(value, str) or not CHANNEL_PATTERN.match(value):
         known = ", ".join(STANDARD_CHANNELS)
         raise ValueError(f"channel must be a lowercase slug such as one of {known}; got {value!r}")
 
@@ -93,6 +95,26 @@ def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise TypeError(f"{attribute.name} must be a datetime, not {type(value).__name__}")
     if value.utcoffset() is None:
         raise ValueError(f"{attribute.name} must carry a UTC offset (e.g. 2025-06-18T10:00:00+08:00)")
+
+
+def _cart_lines(items: Iterable[CartLine]) -> tuple[CartLine, ...]:
+    return tuple(items)
+
+
+def _texts(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _monies(items: Iterable[Money]) -> tuple[Money, ...]:
+    return tuple(items)
+
+
+def _quote_lines(items: Iterable[QuoteLine]) -> tuple[QuoteLine, ...]:
+    return tuple(items)
+
+
+def _adjustments(items: Iterable[Adjustment]) -> tuple[Adjustment, ...]:
+    return tuple(items)
 
 
 @attrs.frozen
@@ -136,9 +158,9 @@ class QuoteRequest:
 
     channel: str = attrs.field(validator=_channel)
     lines: tuple[CartLine, ...] = attrs.field(
-        converter=tuple, validator=attrs.validators.deep_iterable(attrs.validators.instance_of(CartLine)))
+        converter=_cart_lines, validator=attrs.validators.deep_iterable(attrs.validators.instance_of(CartLine)))
     customer: Customer = attrs.field(factory=Customer, validator=attrs.validators.instance_of(Customer))
-    coupons: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    coupons: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     at: _dt.datetime | None = attrs.field(default=None, validator=_aware)
     currency: str | None = attrs.field(default=None, validator=_optional_currency)
 
@@ -170,7 +192,7 @@ class Adjustment:
     sku: str | None = None
     detail: str = ""
     code: str = ""
-    allocation: tuple[Money, ...] = attrs.field(default=(), converter=tuple)
+    allocation: tuple[Money, ...] = attrs.field(default=(), converter=_monies)
 
     @property
     def change(self) -> Money:
@@ -203,8 +225,8 @@ class Quote:
     """
 
     currency: str = attrs.field(validator=_currency)
-    lines: tuple[QuoteLine, ...] = attrs.field(converter=tuple)
-    adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=tuple)
+    lines: tuple[QuoteLine, ...] = attrs.field(converter=_quote_lines)
+    adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=_adjustments)
     digits: int = attrs.field(default=2, validator=attrs.validators.and_(
         attrs.validators.instance_of(int), attrs.validators.ge(0), attrs.validators.le(6)))
     rounding: Rounding = attrs.field(factory=Rounding, validator=attrs.validators.instance_of(Rounding))

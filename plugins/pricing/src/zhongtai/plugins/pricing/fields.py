@@ -1,0 +1,54 @@
+"""attrs validators shared by the pricing config classes (each raises ``ValueError`` naming the field)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from zhongtai.core.specs.pricing import CHANNEL_PATTERN, STANDARD_CHANNELS
+from zhongtai.plugins.pricing.errors import PricingError
+from zhongtai.plugins.pricing.money import check_currency
+
+
+def currency(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+    """An ISO 4217 code known to CLDR."""
+    try:
+        check_currency(value)
+    except PricingError as exc:
+        raise ValueError(f"{attribute.name}: {exc.message}") from None
+
+
+def non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+
+
+def percent(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(f"{attribute.name} must be a percentage from 0 to 100, got {value}")
+
+
+def _walk(value: Any, path: str) -> list[tuple[str, Decimal]]:
+    if isinstance(value, Mapping):
+        return [item for key, inner in value.items() for item in _walk(inner, f"{path}.{key}")]
+    return [(path, value)]
+
+
+def prices(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    """A (possibly nested) mapping whose leaves are non-negative amounts."""
+    for path, amount in _walk(value, attribute.name):
+        if not isinstance(amount, Decimal):
+            raise ValueError(f"{path} must be a decimal amount, got {amount!r}")
+        if amount < 0:
+            raise ValueError(f"{path} must not be negative, got {amount}")
+
+
+def channels(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    """Keys are channel slugs (a standard channel or a business's own)."""
+    for name in value:
+        if not CHANNEL_PATTERN.match(name):
+            raise ValueError(f"{attribute.name}: {name!r} is no channel name (a lowercase slug such as "
+                             f"{', '.join(STANDARD_CHANNELS[:3])})")
