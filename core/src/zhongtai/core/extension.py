@@ -71,6 +71,7 @@ class ExtensionPoint:
     combine: Callable[[Any, Any], Any] | None = None
     validate: Callable[[Any], None] | None = None
     domain: str = ""
+    _required: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
     @property
     def summary(self) -> str:
@@ -85,6 +86,13 @@ class ExtensionPoint:
     def inputs(self) -> tuple[str, ...]:
         """Arguments a caller supplies (``context`` is supplied by the kernel)."""
         return tuple(a for a in self.arguments if a != "context")
+
+    @property
+    def required_inputs(self) -> frozenset[str]:
+        return self._required
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_required", frozenset(self.inputs))
 
 
 F = TypeVar("F", bound=Callable[..., Any])

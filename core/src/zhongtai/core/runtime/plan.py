@@ -43,6 +43,11 @@ class CallPlan:
     runner: Runner = attrs.field(repr=False)
     problems: tuple[str, ...] = ()
 
+    @property
+    def inputs(self) -> frozenset[str]:
+        """Argument names a caller must supply."""
+        return self.point.required_inputs
+
 
 def order_key(policy: Policy) -> Callable[[PlanEntry], tuple[Any, ...]]:
     if policy is Policy.FIRST:

@@ -3,16 +3,25 @@
 There is no module-level state: create as many Platforms as you like.  Each
 keeps an in-memory :class:`~zhongtai.core.registry.snapshot.Snapshot` of the
 registry and compiles call plans per (business, extension point) on first use.
-Plans are reused until the registry revision changes; the revision is checked
-at most every ``refresh_interval`` seconds on the call path (0 checks on every
-call), and immediately after a change made through this Platform.
+Plans are reused until the registry revision changes.
+
+Propagation: the call path checks the revision at most every ``refresh_interval``
+seconds (0: on every call) and immediately after a change made through this
+Platform; on PostgreSQL a ``LISTEN`` connection also wakes it as soon as a
+change commits.  Catching up reads only the businesses the change log names
+(see :meth:`Registry.refreshed`) and drops only their plans and their
+descendants'.  If the registry cannot be read, the Platform keeps serving its
+last good plans and says so in :meth:`Platform.status`, then catches up when the
+registry is back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -20,14 +29,15 @@ import pluggy
 
 from zhongtai.core import management
 from zhongtai.core.discovery import OK, PluginInfo
-from zhongtai.core.management import ChangeReport
-from zhongtai.core.errors import BusinessSuspended, NotFound
+from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError
 from zhongtai.core.extension import API_VERSION, ExtensionPoint, extension_points_of
 from zhongtai.core.identity import lineage, validate_code
+from zhongtai.core.management import ChangeReport
 from zhongtai.core.markers import PROJECT
 from zhongtai.core.policies import TraceStep
 from zhongtai.core.registry.snapshot import EffectivePlugin, Snapshot
 from zhongtai.core.registry.store import Registry
+from zhongtai.core.registry.watcher import RevisionWatcher
 from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.plan import CallPlan, compile_plan
 from zhongtai.core.specs import SPEC_MODULES
@@ -42,6 +52,32 @@ class CallResult:
     value: Any
     trace: tuple[TraceStep, ...]
     revision: int
+
+
+@attrs.frozen
+class RuntimeStatus:
+    """How current a Platform's view of the registry is (health checks, ``zhongtai doctor``)."""
+
+    revision: int | None  # the registry revision the plans come from (None: nothing loaded yet)
+    live: bool  # False: the last check failed; calls are served from the last good plans
+    listening: bool  # a LISTEN connection delivers changes as they commit (PostgreSQL)
+    checked_at: dt.datetime | None  # the last successful check
+    stale_since: dt.datetime | None  # the first failed check of the current outage
+    error: str | None  # why the registry could not be read (or not listened to)
+
+    def describe(self) -> str:
+        """One line for humans."""
+        if self.revision is None:
+            return "registry not loaded yet" + (f": {self.error}" if self.error else "")
+        if not self.live:
+            since = self.stale_since.isoformat(timespec="seconds") if self.stale_since else "?"
+            return f"serving registry revision {self.revision} from the last good plans since {since}: {self.error}"
+        how = "listening for changes" if self.listening else "checking for changes on calls"
+        return f"live at registry revision {self.revision} ({how})"
+
+
+#: Seconds between call-path retries while the registry cannot be read.
+RETRY_INTERVAL = 1.0
 
 
 class _BusinessPlans:
@@ -62,6 +98,9 @@ class Platform:
     :param plugin_path: where to discover installed plugins (default ``sys.path``).
     :param discover: set ``False`` to start with no installed plugins (tests, benchmarks).
     :param refresh_interval: seconds between registry revision checks on the call path.
+    :param listen: hear about changes as they commit (PostgreSQL ``LISTEN``; a
+        background thread and one connection, started on the first call).  Default:
+        on when ``refresh_interval > 0`` (with 0 every call checks anyway).
     """
 
     def __init__(
@@ -73,6 +112,7 @@ class Platform:
         discover: bool = True,
         refresh_interval: float = 0.5,
         api_version: str = API_VERSION,
+        listen: bool | None = None,
     ) -> None:
         self.registry = registry or Registry(database_url)
         self.api_version = api_version
@@ -88,6 +128,14 @@ class Platform:
         self._snapshot: Snapshot | None = None
         self._businesses: dict[str, _BusinessPlans] = {}
         self._next_check = 0.0
+        self._lock = threading.RLock()  # refreshes, and caching plans against the current snapshot
+        self._listen = listen if listen is not None else refresh_interval > 0
+        self._watcher: RevisionWatcher | None = None
+        self._watch_started = False
+        self._wake = False  # set by the watcher thread: a change committed
+        self._checked_at: dt.datetime | None = None
+        self._stale_since: dt.datetime | None = None
+        self._error: str | None = None
 
     # -- extension points ------------------------------------------------------------
     def extension_point(self, name: str) -> ExtensionPoint:
@@ -121,40 +169,88 @@ class Platform:
     @property
     def snapshot(self) -> Snapshot:
         if self._snapshot is None:
-            self._snapshot = self.registry.snapshot()
-            self._next_check = time.monotonic() + self.refresh_interval
+            self.refresh()
+        assert self._snapshot is not None
         return self._snapshot
 
     def refresh(self) -> bool:
-        """Reload the registry if its revision moved; recompile only affected businesses.
+        """Catch up with the registry; recompile only the affected businesses.
 
-        Returns True if anything changed.
+        Returns True if anything changed.  Raises :class:`RegistryError` when the
+        registry cannot be read -- the last good snapshot and plans stay in use
+        and :meth:`status` says so.
         """
-        current = self._snapshot
-        if current is None:
-            _ = self.snapshot
-            return True
-        self._next_check = time.monotonic() + self.refresh_interval
-        if self.registry.revision() == current.revision:
-            return False
-        fresh = self.registry.snapshot()
-        self._invalidate(affected_businesses(current, fresh))
-        self._snapshot = fresh
-        return True
+        with self._lock:
+            self._next_check = time.monotonic() + self.refresh_interval
+            current = self._snapshot
+            try:
+                if current is None:
+                    self._snapshot = self.registry.snapshot()
+                    changed = True
+                else:
+                    result = self.registry.refreshed(current)
+                    changed = result.snapshot is not current
+                    if changed:
+                        fresh = result.snapshot
+                        self._invalidate(affected_businesses(current, fresh, result.touched), fresh)
+                        self._snapshot = fresh
+            except RegistryError as exc:
+                if self._stale_since is None:
+                    self._stale_since = _now()
+                self._error = exc.message
+                self._next_check = time.monotonic() + max(self.refresh_interval, RETRY_INTERVAL)
+                raise
+            self._checked_at, self._stale_since, self._error = _now(), None, None
+            return changed
 
-    def _invalidate(self, codes: set[str]) -> None:
-        if not codes:
-            return
-        for code in list(self._businesses):
-            if any(code == c or code.startswith(c + ".") for c in codes):
-                del self._businesses[code]
+    def status(self) -> RuntimeStatus:
+        """Whether this Platform is live, and at which registry revision."""
+        watcher = self._watcher
+        listening = watcher is not None and watcher.connected
+        error = self._error or (watcher.error if watcher is not None and not listening else None)
+        snapshot = self._snapshot
+        return RuntimeStatus(
+            revision=snapshot.revision if snapshot is not None else None, live=self._stale_since is None,
+            listening=listening, checked_at=self._checked_at, stale_since=self._stale_since, error=error,
+        )
+
+    def close(self) -> None:
+        """Stop listening and close the registry's connections."""
+        self._watcher = None
+        self.registry.close()
+
+    def _invalidate(self, codes: Iterable[str], snapshot: Snapshot) -> None:
+        """Drop the plans of *codes* and of their descendants in *snapshot* (their inheritance changed)."""
+        plans = self._businesses
+        for code in codes:
+            plans.pop(code, None)
+            for descendant in snapshot.descendants(code):
+                plans.pop(descendant, None)
 
     def _drop_plans(self) -> None:
-        self._businesses.clear()
+        with self._lock:
+            self._businesses.clear()
+
+    def _notified(self, revision: int | None) -> None:
+        """Watcher thread: a change committed (None: we may have missed some).  Only sets a flag."""
+        current = self._snapshot
+        if revision is None or current is None or revision != current.revision:
+            self._wake = True
 
     def _maybe_refresh(self) -> None:
-        if time.monotonic() >= self._next_check:
+        if not self._watch_started and self._listen:
+            self._watch_started = True
+            self._watcher = self.registry.watch(self._notified)
+        if not self._wake and time.monotonic() < self._next_check:
+            return
+        watcher = self._watcher
+        if self._stale_since is not None and watcher is not None and not watcher.connected and not self._wake:
+            return  # the registry is down: the watcher probes it and wakes us; calls never wait on it
+        self._wake = False
+        try:
             self.refresh()
+        except RegistryError:
+            pass  # keep serving the last good plans; status() reports it
 
     # -- dispatch ------------------------------------------------------------------
     def business(self, code: str) -> BusinessView:
@@ -176,11 +272,12 @@ class Platform:
                 None,
             )
             plans = _BusinessPlans(code, snapshot.effective(code), suspended_by)
-            self._businesses[code] = plans
+            with self._lock:  # cache only what is still current (another thread may have refreshed)
+                if self._snapshot is snapshot:
+                    self._businesses[code] = plans
         return plans
 
-    def plan(self, code: str, point_name: str) -> CallPlan:
-        """The compiled plan of *point_name* for *code* (compiled on first use)."""
+    def _plan(self, code: str, point_name: str) -> tuple[_BusinessPlans, CallPlan]:
         self._maybe_refresh()
         plans = self._plans_for(code)
         plan = plans.plans.get(point_name)
@@ -189,11 +286,15 @@ class Platform:
             effective = [p for p in plans.effective.values()]
             plan = compile_plan(point, code, self.snapshot.revision, effective, self.plugins, self)
             plans.plans[point_name] = plan
-        return plan
+        return plans, plan
+
+    def plan(self, code: str, point_name: str) -> CallPlan:
+        """The compiled plan of *point_name* for *code* (compiled on first use)."""
+        return self._plan(code, point_name)[1]
 
     def call(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None) -> Any:
-        plan = self.plan(code, point_name)
-        suspended_by = self._businesses[code].suspended_by
+        plans, plan = self._plan(code, point_name)
+        suspended_by = plans.suspended_by
         if suspended_by is not None:
             where = "" if suspended_by == code else f" (its ancestor {suspended_by} is suspended)"
             raise BusinessSuspended(f"business {code} is suspended{where}; calls are refused")
@@ -209,9 +310,10 @@ class Platform:
         return management.create_business(self, code, name=name, owner=owner, actor=actor, dry_run=dry_run)
 
     def set_status(self, code: str, status: str, *, actor: str | None = None,
-                   dry_run: bool = False) -> ChangeReport:
+                   dry_run: bool = False, expected_version: int | None = None) -> ChangeReport:
         """Suspend (``"suspended"``) or resume (``"active"``) a business and its descendants."""
-        return management.set_status(self, code, status, actor=actor, dry_run=dry_run)
+        return management.set_status(self, code, status, actor=actor, dry_run=dry_run,
+                                     expected_version=expected_version)
 
     def enable(self, plugin: str, business: str, *, config: Mapping[str, Any] | None = None,
                priority: int | None = None, actor: str | None = None, dry_run: bool = False,
@@ -222,23 +324,34 @@ class Platform:
                                  expected_version=expected_version)
 
     def disable(self, plugin: str, business: str, *, actor: str | None = None,
-                dry_run: bool = False) -> ChangeReport:
+                dry_run: bool = False, expected_version: int | None = None) -> ChangeReport:
         """Disable *plugin* at *business* (and so below it, unless re-enabled lower)."""
-        return management.disable(self, plugin, business, actor=actor, dry_run=dry_run)
+        return management.disable(self, plugin, business, actor=actor, dry_run=dry_run,
+                                  expected_version=expected_version)
 
     def effective_config(self, plugin: str, business: str, *, masked: bool = True) -> dict[str, Any]:
         """The merged config of *plugin* at *business*, defaults filled in, secrets masked."""
         return management.effective_config(self, plugin, business, masked=masked)
 
 
-def affected_businesses(old: Snapshot, new: Snapshot) -> set[str]:
-    """Businesses whose own rows differ between two snapshots (descendants are implied)."""
-    codes = set(old.businesses) | set(new.businesses)
-    changed = {c for c in codes if old.businesses.get(c) != new.businesses.get(c)}
-    for code in set(old.enablements) | set(new.enablements):
-        if old.enablements.get(code) != new.enablements.get(code):
-            changed.add(code)
-    return changed
+def affected_businesses(old: Snapshot, new: Snapshot, candidates: Iterable[str] | None = None) -> set[str]:
+    """Businesses whose own rows differ between two snapshots (their descendants are implied).
+
+    *candidates*: the only codes that may differ (from the change log); ``None``: any.
+    """
+    if candidates is None:
+        codes: Iterable[str] = set(old.businesses) | set(new.businesses) | set(old.enablements) | set(new.enablements)
+    else:
+        codes = candidates
+    return {
+        code for code in codes
+        if old.businesses.get(code) != new.businesses.get(code)
+        or old.enablements.get(code) != new.enablements.get(code)
+    }
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class BusinessView:

@@ -1,0 +1,158 @@
+"""Per-business dispatch cost, side by side with a dedicated pluggy PluginManager.
+
+Prints, from one run on one machine:
+  * the cost of one call through zhongtai for a business served by 5 plugins,
+    as a ratio to a pluggy PluginManager holding only those 5 implementations
+    (target <= 1.1x);
+  * how that cost moves from 10 to 5,000 installed plugins and from 1 to 10,000
+    businesses (target: flat within 10%);
+  * for reference, pluggy's own ``subset_hook_caller`` with the same 5 of 500 and 5,000.
+
+Measurements interleave the contenders round by round and report medians, so
+machine noise hits all of them alike.
+
+    .venv/bin/python benchmarks/dispatch.py [--quick]
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from decimal import Decimal
+
+import pluggy
+
+from zhongtai.core.markers import PROJECT, hookimpl
+from zhongtai.core.runtime import Platform
+from zhongtai.core.specs import pricing as pricing_specs
+
+ACTIVE = 5
+PRICE = pricing_specs.Money(Decimal("9.90"), "CNY")
+
+
+def make_impl(index: int, answer: bool) -> Any:
+    """A plugin object whose pricing_base_price returns None (so every impl runs) or a value."""
+
+    class Impl:
+        @hookimpl
+        def pricing_base_price(self, sku: str, request: Any) -> Any:
+            return PRICE if answer else None
+
+    Impl.__name__ = f"Impl{index}"
+    return Impl()
+
+
+def timed(call: Callable[[], Any], number: int) -> float:
+    """Seconds per call over *number* calls, with the garbage collector paused (as timeit does)."""
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            call()
+        return (time.perf_counter() - start) / number
+    finally:
+        gc.enable()
+
+
+def build_platform(root: Path, installed: int, businesses: int) -> tuple[Platform, Callable[[], Any]]:
+    platform = Platform(f"sqlite:///{root / f'r-{installed}-{businesses}.db'}", discover=False,
+                        refresh_interval=3600.0)
+    active = [make_impl(i, answer=(i == 0)) for i in range(ACTIVE)]
+    for i, impl in enumerate(active):
+        platform.add_plugin(impl, f"active-{i}")
+    for i in range(installed - ACTIVE):
+        platform.add_plugin(make_impl(ACTIVE + i, answer=True), f"idle-{i}")
+    with platform.registry.change("benchmark") as tx:
+        tx.add_business("corp", None, "corp", "")
+        for i in range(businesses - 1):
+            tx.add_business(f"corp.b{i}", "corp", "", "")
+        tx.record("benchmark.seed", business="corp")
+    for i in range(ACTIVE):
+        platform.enable(f"active-{i}", "corp", priority=i)  # active-0 answers last (lowest priority)
+    # idle plugins are installed but enabled elsewhere or nowhere: a few on other businesses
+    # (never on the measured business corp.b0 or its ancestor corp)
+    if businesses > 2:
+        for i in range(min(installed - ACTIVE, 20)):
+            platform.enable(f"idle-{i}", f"corp.b{1 + i % (businesses - 2)}")
+    target = "corp.b0" if businesses > 1 else "corp"
+    view = platform.business(target)
+    # warm the plan cache for many businesses, as a long-running service would have
+    for i in range(min(businesses - 1, 2000)):
+        platform.plan(f"corp.b{i}", "pricing.base_price")
+    assert view.call("pricing.base_price", sku="s", request=None) == PRICE
+    return platform, lambda: view.call("pricing.base_price", sku="s", request=None)
+
+
+def dedicated_pluggy() -> Callable[[], Any]:
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(pricing_specs)
+    for i in range(ACTIVE):
+        pm.register(make_impl(i, answer=(i == 0)), name=f"active-{i}")
+    hook = pm.hook.pricing_base_price
+    return lambda: hook(sku="s", request=None, context=None)
+
+
+def pluggy_subset(installed: int) -> Callable[[], Any]:
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(pricing_specs)
+    plugins = [make_impl(i, answer=(i == 0)) for i in range(installed)]
+    for i, plugin in enumerate(plugins):
+        pm.register(plugin, name=f"p{i}")
+    subset = pm.subset_hook_caller("pricing_base_price", remove_plugins=plugins[ACTIVE:])
+    return lambda: subset(sku="s", request=None, context=None)
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    number = 2_000
+    rounds = 10 if quick else 60
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        contenders: dict[str, Callable[[], Any]] = {"pluggy, dedicated PM (5 impls)": dedicated_pluggy()}
+        configs = [(10, 1), (5_000, 1), (10, 10_000), (5_000, 10_000)]
+        platforms = []
+        for installed, businesses in configs:
+            platform, call = build_platform(root, installed, businesses)
+            platforms.append(platform)
+            contenders[f"zhongtai, {installed:>5} installed, {businesses:>6} businesses"] = call
+        subsets = {f"pluggy subset_hook_caller, 5 of {n}": pluggy_subset(n) for n in (500, 5_000)}
+        samples: dict[str, list[float]] = {name: [] for name in (*contenders, *subsets)}
+        order = list(contenders.items())
+        for round_number in range(rounds):
+            # rotate the order each round so no contender always runs first or last
+            shift = round_number % len(order)
+            for name, call in order[shift:] + order[:shift]:
+                samples[name].append(timed(call, number))
+            for name, call in subsets.items():
+                samples[name].append(timed(call, 100))
+        for platform in platforms:
+            platform.registry.close()
+
+    # Many short interleaved rounds; the lowest round is each contender's cost with the least
+    # interference from other processes (timeit's advice); medians are printed beside it.
+    best = {name: min(values) for name, values in samples.items()}
+    median = {name: statistics.median(values) for name, values in samples.items()}
+    baseline = best["pluggy, dedicated PM (5 impls)"]
+    baseline_median = median["pluggy, dedicated PM (5 impls)"]
+    print(f"{'contender':<50} {'best us':>8} {'x dedicated':>12} {'median us':>10} {'x dedicated':>12}")
+    for name, value in best.items():
+        print(f"{name:<50} {value * 1e6:>8.2f} {value / baseline:>12.2f} {median[name] * 1e6:>10.2f} "
+              f"{median[name] / baseline_median:>12.2f}")
+    ours = [v for n, v in best.items() if n.startswith("zhongtai")]
+    worst = max(ours) / baseline
+    flat = max(ours) / min(ours)
+    print()
+    print(f"worst zhongtai / dedicated pluggy PM      : {worst:.2f}x  (target <= 1.10x)")
+    print(f"flatness max/min over installed x business : {flat:.2f}x  (target <= 1.10x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
