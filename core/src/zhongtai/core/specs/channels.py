@@ -19,6 +19,11 @@ def _roles(value: str | Iterable[str]) -> frozenset[str]:
     return frozenset(value)
 
 
+def _mapping(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A private copy, so a caller changing its dict later cannot change the request."""
+    return dict(value)
+
+
 def _non_empty(instance: object, attribute: attrs.Attribute, value: object) -> None:  # type: ignore[type-arg]
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
@@ -36,7 +41,7 @@ class Actor:
     roles: frozenset[str] = attrs.field(default=frozenset(), converter=_roles)
     store: str | None = None
     agent: str | None = None
-    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
 
 
 def _actor(value: Actor | Mapping[str, Any]) -> Actor:
@@ -60,7 +65,7 @@ class AccessRequest:
     channel: str = attrs.field(validator=_non_empty)
     action: str = attrs.field(validator=_non_empty)
     actor: Actor = attrs.field(factory=Actor, converter=_actor)
-    resource: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    resource: Mapping[str, Any] = attrs.field(factory=dict, converter=_mapping)
 
 
 @extension_point(
