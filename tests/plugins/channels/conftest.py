@@ -44,3 +44,9 @@ def build_telecom(platform: Any) -> Any:
 def telecom(sqlite_url: str, make_platform: Callable[..., Any]) -> Any:
     """A Platform (installed plugins discovered) on a SQLite registry holding the telecom tree."""
     return build_telecom(make_platform(sqlite_url))
+
+
+@pytest.fixture
+def telecom_any_backend(registry_url: str, make_platform: Callable[..., Any]) -> Any:
+    """The telecom tree on SQLite and on PostgreSQL (see ``registry_url``)."""
+    return build_telecom(make_platform(registry_url))

@@ -115,3 +115,13 @@ def test_decisions_follow_a_config_change(telecom: Any) -> None:
         {"id": "e-manager-coupons", "effect": "allow", "channels": "echannel", "actions": "coupon.issue",
          "roles": "manager"}]})
     assert telecom.business(E).call("channels.authorize", request=request).allowed
+
+
+def test_levels_combine_the_same_on_every_registry_backend(telecom_any_backend: Any) -> None:
+    leaf = telecom_any_backend.business(P)
+    refund = leaf.call("channels.authorize", request=AccessRequest("echannel", "order.refund", actor=AGENT))
+    create = leaf.call("channels.authorize", request=AccessRequest("echannel", "order.create", actor=AGENT))
+    own = leaf.call("channels.authorize", request=AccessRequest("pickup", "order.create", actor=STAFF_S1,
+                                                                resource={"store": "s1"}))
+    assert [(v.allowed, v.business, v.rule) for v in (refund, create, own)] == [
+        (False, E, "e-no-agent-refund"), (True, T, "t-agent-orders"), (True, P, "p-staff-own-store")]
