@@ -89,11 +89,11 @@ def test_theme_pairs_pass_and_fail_with_their_ratio() -> None:
         ContrastPair("color.ink", "color.paper", large_text=True),
     ])
     assert [r.passed for r in results] == [True, False, True]
+    assert results[2].describe() == "color.ink on color.paper: 4.48:1 (needs 3:1, large text)"
     with pytest.raises(LowContrastError) as caught:
         refuse_failures(results, subject="the theme", remedy="fix it")
     assert caught.value.message == (
-        "the theme fails WCAG 2 AA contrast: color.ink on color.paper: 4.48:1, is below the 4.5:1 "
-        "WCAG 2 AA minimum for body text; fix it"
+        "the theme fails WCAG 2 AA contrast: color.ink on color.paper: 4.48:1 (needs 4.5:1); fix it"
     )
 
 

@@ -74,7 +74,7 @@ def test_enable_refuses_low_contrast_naming_pair_and_ratio_and_writes_nothing(
     with pytest.raises(ConfigError) as caught:
         platform.enable("theming.overrides", "shop", config={"tokens": brand(primary=GREEN)})
     message = caught.value.message
-    assert "button.primary.text on button.primary.background: 2.38:1, is below the 4.5:1" in message
+    assert "button.primary.text on button.primary.background: 2.38:1 (needs 4.5:1)" in message
     assert "header.text on header.background: 2.38:1" in message
     assert "allow_low_contrast" in message
     assert platform.registry.revision() == revision
