@@ -89,6 +89,20 @@ class _Mismatch(Exception):
     pass
 
 
+def _shown(value: Any) -> str:
+    """A short repr for error messages (long input never floods the one error line)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _scrub(message: str, secrets: list[str]) -> str:
+    """*message* with every secret value replaced by the mask."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            message = message.replace(secret, MASK)
+    return message
+
+
 def _convert(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per supported type
     if tp is None or tp is Any or tp is attrs.NOTHING or isinstance(tp, typing.TypeVar):
         return value
@@ -104,16 +118,16 @@ def _convert(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per support
                 return _convert(value, option)
             except _Mismatch:
                 continue
-        raise _Mismatch(f"expected {_type_label(tp)}, got {value!r}")
+        raise _Mismatch(f"expected {_type_label(tp)}, got {_shown(value)}")
     if origin is typing.Literal:
         if value in typing.get_args(tp):
             return value
-        raise _Mismatch(f"expected one of {typing.get_args(tp)}, got {value!r}")
+        raise _Mismatch(f"expected one of {typing.get_args(tp)}, got {_shown(value)}")
     if origin is not None:
         args = typing.get_args(tp)
         if origin in (list, tuple, set, frozenset, Sequence, AbstractSet):
             if not isinstance(value, (list, tuple)):
-                raise _Mismatch(f"expected a list, got {value!r}")
+                raise _Mismatch(f"expected a list, got {_shown(value)}")
             inner = args[0] if args else Any
             items = [_convert(v, inner) for v in value]
             if origin is tuple:
@@ -123,45 +137,45 @@ def _convert(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per support
             return items
         if origin in (dict, Mapping):
             if not isinstance(value, dict):
-                raise _Mismatch(f"expected a mapping, got {value!r}")
+                raise _Mismatch(f"expected a mapping, got {_shown(value)}")
             vt = args[1] if len(args) == 2 else Any
             return {str(k): _convert(v, vt) for k, v in value.items()}
         return value
     if tp is bool:
         if isinstance(value, bool):
             return value
-        raise _Mismatch(f"expected true or false, got {value!r}")
+        raise _Mismatch(f"expected true or false, got {_shown(value)}")
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        raise _Mismatch(f"expected an integer, got {value!r}")
+        raise _Mismatch(f"expected an integer, got {_shown(value)}")
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
-        raise _Mismatch(f"expected a number, got {value!r}")
+        raise _Mismatch(f"expected a number, got {_shown(value)}")
     if tp is Decimal:
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             try:
                 result = Decimal(value)
             except InvalidOperation:
-                raise _Mismatch(f"expected a decimal number, got {value!r}") from None
+                raise _Mismatch(f"expected a decimal number, got {_shown(value)}") from None
             if result.is_finite():
                 return result
-        raise _Mismatch(f"expected a decimal number (as a string), got {value!r}")
+        raise _Mismatch(f"expected a decimal number (as a string), got {_shown(value)}")
     if tp is str:
         if isinstance(value, str):
             return value
-        raise _Mismatch(f"expected a string, got {value!r}")
+        raise _Mismatch(f"expected a string, got {_shown(value)}")
     if isinstance(tp, type) and attrs.has(tp):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise _Mismatch(f"expected a mapping for {tp.__name__}, got {value!r}")
+            raise _Mismatch(f"expected a mapping for {tp.__name__}, got {_shown(value)}")
         return build_config(tp, value, plugin=tp.__name__)
     if isinstance(tp, type) and tp in (list, tuple, dict):
         if isinstance(value, tp) or (tp is tuple and isinstance(value, list)):
             return tp(value)
-        raise _Mismatch(f"expected a {tp.__name__}, got {value!r}")
+        raise _Mismatch(f"expected a {tp.__name__}, got {_shown(value)}")
     return value
 
 
@@ -194,6 +208,7 @@ def build_config(
         known = ", ".join(fields) or "none"
         raise ConfigError(f"{who}unknown config key {unknown[0]!r} (known keys: {known})")
     kwargs: dict[str, Any] = {}
+    secrets: list[str] = []
     for name, value in raw.items():
         field = fields[name]
         if field.metadata.get(SECRET):
@@ -202,21 +217,24 @@ def build_config(
             elif isinstance(value, str) and value.startswith(ENV_PREFIX):
                 kwargs[name] = value
                 continue
+            secrets.append(value if isinstance(value, str) else repr(value))
         try:
             kwargs[name] = _convert(value, field.type)
         except _Mismatch as exc:
-            raise ConfigError(f"{who}config field {name!r}: {exc}") from None
+            reason = "value has the wrong type (not shown: the field is secret)" if field.metadata.get(
+                SECRET) else str(exc)
+            raise ConfigError(f"{who}config field {name!r}: {reason}") from None
     try:
         return cls(**kwargs)
-    except ConfigError:
-        raise
+    except ConfigError as exc:
+        raise ConfigError(_scrub(exc.message, secrets)) from None
     except TypeError as exc:
         missing = [n for n, f in fields.items() if f.default is attrs.NOTHING and n not in kwargs]
         if missing:
             raise ConfigError(f"{who}config field {missing[0]!r} is required") from None
-        raise ConfigError(f"{who}invalid config: {_first_line(exc)}") from None
+        raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
     except (ValueError, AttributeError) as exc:
-        raise ConfigError(f"{who}invalid config: {_first_line(exc)}") from None
+        raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -253,7 +271,9 @@ def parse_setting(cls: type | None, assignment: str, *, plugin: str = "") -> tup
     try:
         _convert(value, tp)
     except _Mismatch as exc:
-        raise ConfigError(f"{who}config field {key!r}: {exc}") from None
+        reason = "value has the wrong type (not shown: the field is secret)" if fields[key].metadata.get(
+            SECRET) else str(exc)
+        raise ConfigError(f"{who}config field {key!r}: {reason}") from None
     return key, value
 
 
