@@ -86,6 +86,21 @@ def test_a_retired_plugin_denies(sqlite_url: str, make_platform: Any) -> None:
     assert "retired" in verdict.reason
 
 
+def test_a_stored_config_that_no_longer_loads_denies(sqlite_url: str, make_platform: Any) -> None:
+    platform = _tree(make_platform(sqlite_url))
+    # A row written past validation (an older package version, a hand-edited registry).
+    broken = {"rules": [{"id": "old", "effect": "deny", "conditions": ["actor.store === 1"]}]}
+    with platform.registry.change("test") as tx:
+        tx.put_enablement("telecom.echannel", "channels.rules", enabled=True, config=broken, priority=0)
+        tx.record("plugin.enable", business="telecom.echannel", plugin="channels.rules", note="by hand")
+    platform.refresh()
+    result = platform.business("telecom.echannel").explain("channels.authorize", request=REQUEST)
+    assert not result.value.allowed
+    assert (result.value.plugin, result.value.business) == ("channels.rules", "telecom.echannel")
+    assert "rule 'old': invalid condition" in result.value.reason
+    assert [(s.level, s.outcome) for s in result.trace] == [("telecom", "allow"), ("telecom.echannel", "deny")]
+
+
 def test_fail_closed_applies_only_to_deny_on_error_points(sqlite_url: str, make_platform: Any) -> None:
     writer = _tree(make_platform(sqlite_url))
     writer.add_plugin(ReturnsBool(), "test.gone")
