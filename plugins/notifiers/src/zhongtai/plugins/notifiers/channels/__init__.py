@@ -1,0 +1,1 @@
+"""Delivery channels: each module is one ``notifiers.deliver`` plugin."""

@@ -1,0 +1,173 @@
+"""The ``notifiers.sms`` channel: SMS through a provider adapter.
+
+A provider adapter is anything with ``send(phone, text, reference) ->
+ProviderResult`` (:class:`SmsProvider`).  Two ship here:
+
+* ``http`` -- :class:`HttpGatewayProvider`, a generic HTTP SMS gateway: it POSTs
+  ``{"to", "text", "reference", "sender"}`` as JSON with ``Authorization: Bearer
+  <api_key>``; a 2xx answer means accepted.
+* ``fake`` -- :class:`FakeSmsProvider`, which keeps messages in memory for tests
+  and demos (named instances, see :func:`fake_provider`), and can be told to
+  fail the next *n* sends.
+
+Every marketing SMS ends with the business's ``sms_opt_out_text``
+(``notifiers.policy``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal, Protocol
+
+import attrs
+import httpx
+
+from zhongtai.core.specs.notifiers import MARKETING, SENT, Delivery, Message
+from zhongtai.plugins.notifiers.channels.common import clip, consent_block, failed, retryable_http_status
+from zhongtai.plugins.notifiers.policy import policy_for
+from zhongtai.sdk import PluginContext, hookimpl, secret_field
+
+
+@attrs.frozen
+class ProviderResult:
+    """A provider's answer: accepted or not, what it said, and whether retrying may help."""
+
+    accepted: bool
+    response: str = ""
+    retryable: bool = True
+
+
+class SmsProvider(Protocol):
+    def send(self, phone: str, text: str, reference: str) -> ProviderResult:
+        """Hand one SMS to the provider; *reference* (the message id) lets it drop repeats."""
+
+
+class HttpGatewayProvider:
+    """A generic JSON-over-HTTP SMS gateway."""
+
+    def __init__(self, client: httpx.Client, url: str, api_key: str, sender: str, timeout: float) -> None:
+        self._client = client
+        self.url = url
+        self._api_key = api_key
+        self.sender = sender
+        self.timeout = timeout
+
+    def send(self, phone: str, text: str, reference: str) -> ProviderResult:
+        headers = {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        body = {"to": phone, "text": text, "reference": reference, "sender": self.sender}
+        try:
+            response = self._client.post(self.url, json=body, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as exc:
+            return ProviderResult(False, f"{type(exc).__name__}: {exc}", retryable=True)
+        answer = clip(f"{response.status_code} {response.text}".strip())
+        if 200 <= response.status_code < 300:
+            return ProviderResult(True, answer)
+        return ProviderResult(False, answer, retryable=retryable_http_status(response.status_code))
+
+
+@attrs.frozen
+class FakeSms:
+    phone: str
+    text: str
+    reference: str
+
+
+class FakeSmsProvider:
+    """Accepts every SMS into ``sent`` (thread-safe), except the next ``fail_next`` ones."""
+
+    def __init__(self) -> None:
+        self.sent: list[FakeSms] = []
+        self.fail_next = 0
+        self._lock = threading.Lock()
+
+    def send(self, phone: str, text: str, reference: str) -> ProviderResult:
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return ProviderResult(False, "503 fake provider told to fail", retryable=True)
+            self.sent.append(FakeSms(phone, text, reference))
+            return ProviderResult(True, f"200 fake-{len(self.sent)}")
+
+    def clear(self) -> None:
+        with self._lock:
+            self.sent.clear()
+            self.fail_next = 0
+
+
+_FAKES: dict[str, FakeSmsProvider] = {}
+_FAKES_LOCK = threading.Lock()
+
+
+def fake_provider(name: str = "default") -> FakeSmsProvider:
+    """The in-memory fake provider called *name* in this process (created on first use)."""
+    with _FAKES_LOCK:
+        return _FAKES.setdefault(name, FakeSmsProvider())
+
+
+def _gateway_needs_url(instance: SmsConfig) -> None:
+    if instance.provider == "http" and not instance.gateway_url.startswith(("http://", "https://")):
+        raise ValueError("provider 'http' needs gateway_url (an http(s):// URL)")
+
+
+@attrs.frozen
+class SmsConfig:
+    """``provider``: ``http`` (needs ``gateway_url``; ``api_key`` is a secret) or ``fake`` (``fake_name``)."""
+
+    provider: Literal["http", "fake"] = "http"
+    gateway_url: str = ""
+    api_key: str = secret_field("")
+    sender: str = ""
+    fake_name: str = "default"
+    timeout_seconds: float = 10.0
+
+    def __attrs_post_init__(self) -> None:
+        _gateway_needs_url(self)
+
+
+def sms_text(message: Message, opt_out_text: str) -> str:
+    """The SMS text: the body, plus the opt-out text on marketing."""
+    if message.kind == MARKETING and opt_out_text:
+        return f"{message.body} {opt_out_text}"
+    return message.body
+
+
+class SmsChannel:
+    """Sends ``recipient.phone`` messages through the configured provider."""
+
+    def __init__(self) -> None:
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def provider(self, config: SmsConfig) -> SmsProvider:
+        if config.provider == "fake":
+            return fake_provider(config.fake_name)
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = httpx.Client(trust_env=False)
+        return HttpGatewayProvider(self._client, config.gateway_url, config.api_key, config.sender,
+                                   config.timeout_seconds)
+
+    @hookimpl
+    def notifiers_deliver(self, message: Message, context: PluginContext) -> Delivery | None:
+        phone = message.recipient.phone
+        if not phone:
+            return None
+        blocked = consent_block(message, context)
+        if blocked is not None:
+            return blocked
+        opt_out_text = ""
+        if message.kind == MARKETING:
+            opt_out_text = policy_for(context.platform, context.business).sms_opt_out_text.strip()
+            if not opt_out_text:
+                return failed(context, f"marketing SMS needs sms_opt_out_text in notifiers.policy for "
+                                       f"{context.business}", retryable=False)
+        result = self.provider(context.config).send(phone, sms_text(message, opt_out_text), message.id)
+        if result.accepted:
+            return Delivery(context.plugin, SENT, provider_response=result.response)
+        return failed(context, f"SMS provider refused: {result.response}", retryable=result.retryable,
+                      response=result.response)
+
+
+#: The entry point's object.
+plugin = SmsChannel()

@@ -1,0 +1,190 @@
+"""The notifier tables, on the registry's engine but with their own ``DeclarativeBase``.
+
+``metadata`` is what a migration tool includes.  :func:`ensure_schema` creates
+missing tables (idempotent, safe to call from every process).
+
+Times are stored as naive UTC on both SQLite and PostgreSQL (:class:`UTCDateTime`)
+and come back timezone-aware, so comparisons in SQL and in Python agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from zhongtai.core.errors import RegistryError
+
+if TYPE_CHECKING:
+    from zhongtai.core.runtime.platform import Platform
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as naive UTC; naive input is refused."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: notifier times must be timezone-aware")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class NotifierBase(DeclarativeBase):
+    pass
+
+
+#: Include this in migrations (``target_metadata``) next to the kernel's.
+metadata = NotifierBase.metadata
+
+# message states
+PENDING = "pending"  # waiting for due_at
+SENDING = "sending"  # claimed by a worker until claimed_until
+SENT = "sent"  # every channel that applies has delivered (or suppressed) it
+DEAD = "dead"  # gave up: reason says why
+SUPPRESSED = "suppressed"  # marketing to a recipient who opted out
+REFUSED = "refused"  # refused at send time (rate limit): reason says why
+STATES = (PENDING, SENDING, SENT, DEAD, SUPPRESSED, REFUSED)
+FINAL_STATES = (SENT, DEAD, SUPPRESSED, REFUSED)
+
+
+class OutboxRow(NotifierBase):
+    """One message: what to send, to whom, when, and where it stands."""
+
+    __tablename__ = "zt_notify_outbox"
+    __table_args__ = (
+        UniqueConstraint("business", "idempotency_key", name="uq_notify_outbox_idempotency"),
+        Index("ix_notify_outbox_due", "state", "due_at"),
+        Index("ix_notify_outbox_business_kind", "business", "kind", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    business: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[dict[str, Any]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    template: Mapped[str | None] = mapped_column(String(200))
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    send_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AttemptRow(NotifierBase):
+    """One channel's outcome for one delivery attempt of a message."""
+
+    __tablename__ = "zt_notify_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(ForeignKey("zt_notify_outbox.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16))
+    provider_response: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    worker: Mapped[str] = mapped_column(String(120), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class OptOutRow(NotifierBase):
+    """A recipient address that said no to marketing from a business (and its sub-businesses)."""
+
+    __tablename__ = "zt_notify_optout"
+
+    business: Mapped[str] = mapped_column(String(128), primary_key=True)
+    address: Mapped[str] = mapped_column(String(400), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RateRow(NotifierBase):
+    """How many accepted messages one rate-limit key has in one fixed window."""
+
+    __tablename__ = "zt_notify_rate"
+
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InboxRow(NotifierBase):
+    """A message in a user's in-app inbox (at most once per message and user)."""
+
+    __tablename__ = "zt_notify_inbox"
+    __table_args__ = (
+        UniqueConstraint("message_id", "user_id", name="uq_notify_inbox_message_user"),
+        Index("ix_notify_inbox_user", "business", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
+_lock = threading.Lock()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the notifier tables that are missing on *engine* (once per engine per process)."""
+    if engine in _ready:
+        return
+    with _lock:
+        if engine in _ready:
+            return
+        try:
+            metadata.create_all(engine, checkfirst=True)
+        except SQLAlchemyError:
+            # another process may have created them between the check and the create
+            try:
+                metadata.create_all(engine, checkfirst=True)
+            except SQLAlchemyError as exc:
+                raise RegistryError(f"cannot create the notifier tables: {exc.__class__.__name__}: "
+                                    f"{str(exc).splitlines()[0]}") from None
+        _ready.add(engine)
+
+
+def engine_of(platform: Platform) -> Engine:
+    """The registry engine of *platform*, with the notifier tables created if missing."""
+    engine: Engine = platform.registry.engine
+    ensure_schema(engine)
+    return engine

@@ -1,0 +1,354 @@
+"""The outbox: accepting messages durably, and reading where they stand.
+
+:func:`send` validates and renders a message, applies consent, quiet hours and
+rate limits, and writes it to the outbox in one transaction; it returns the
+message id.  Nothing is delivered here: a :class:`~zhongtai.plugins.notifiers.worker.Worker`
+(``zhongtai notify worker``) delivers due messages.  Submitting the same
+idempotency key for the same business again returns the first message's result
+(``duplicate=True``) and writes nothing.
+
+Every user mistake (unknown business, template or time zone, missing variable,
+malformed address) raises one :class:`~zhongtai.core.errors.UserError` before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from zhongtai.core.errors import BusinessSuspended, NotFound, UserError
+from zhongtai.core.identity import lineage, validate_code
+from zhongtai.core.registry.models import utcnow
+from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient
+from zhongtai.plugins.notifiers import models
+from zhongtai.plugins.notifiers.addresses import address_keys, parse_address, validate_recipient
+from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
+from zhongtai.plugins.notifiers.policy import policy_for
+from zhongtai.plugins.notifiers.rendering import render
+from zhongtai.plugins.notifiers.rules import admit, opted_out
+from zhongtai.plugins.notifiers.signing import read_unsubscribe_token, verify_unsubscribe_token
+
+if TYPE_CHECKING:
+    from zhongtai.core.runtime.platform import Platform
+
+Clock = Callable[[], dt.datetime]
+
+
+@attrs.frozen
+class SendResult:
+    """What :func:`send` did: the message id, its state and when it is due.
+
+    ``state`` is ``pending`` (accepted; ``due_at`` may be later than asked when
+    quiet hours or a rate limit deferred it, ``reason`` says why),
+    ``suppressed`` (marketing to an address that opted out) or ``refused``
+    (over a rate limit; ``reason`` says which).  ``duplicate`` is true when the
+    idempotency key had been submitted before: nothing new was written.
+    """
+
+    id: str
+    state: str
+    due_at: dt.datetime
+    duplicate: bool = False
+    reason: str = ""
+
+
+def new_message_id() -> str:
+    return "msg_" + uuid.uuid4().hex
+
+
+def suspended_by(platform: Platform, business: str) -> str | None:
+    """The business (itself or an ancestor) whose suspension stops *business*, if any."""
+    businesses = platform.snapshot.businesses
+    return next((level for level in lineage(business)
+                 if level in businesses and businesses[level].status == "suspended"), None)
+
+
+def _known_business(platform: Platform, business: str) -> None:
+    validate_code(business)
+    if business not in platform.snapshot.businesses:
+        platform.refresh()
+    if business not in platform.snapshot.businesses:
+        raise NotFound(f"unknown business {business!r}")
+
+
+def _require_business(platform: Platform, business: str) -> None:
+    _known_business(platform, business)
+    stopped = suspended_by(platform, business)
+    if stopped is not None:
+        where = "" if stopped == business else f" (its ancestor {stopped} is suspended)"
+        raise BusinessSuspended(f"business {business} is suspended{where}; it cannot send messages")
+
+
+def _json_values(variables: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return dict(json.loads(json.dumps(dict(variables))))
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"template variables must be JSON values (strings, numbers, lists ...): {exc}") from None
+
+
+def _render(platform: Platform, business: str, kind: str, template: str | None, body: str | None,
+            subject: str | None, variables: Mapping[str, Any]) -> tuple[str, str]:
+    if template is not None and body is not None:
+        raise UserError("give a template or a body, not both")
+    if template is None:
+        if not body:
+            raise UserError("a message needs a template or a body")
+        return subject or "", body
+    found = platform.business(business).call("notifiers.templates", name=template)
+    if found is None:
+        raise NotFound(f"no template {template!r} for business {business} (enable notifiers.templates "
+                       f"with it, at {business} or above)")
+    if found.kind != kind:
+        raise UserError(f"template {template!r} is for {found.kind} messages, not {kind}")
+    rendered_subject = subject if subject is not None else render(found.subject, variables, name=template)
+    return rendered_subject, render(found.body, variables, name=template)
+
+
+def _existing(engine: Engine, business: str, key: str) -> SendResult | None:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(OutboxRow.id, OutboxRow.state, OutboxRow.due_at, OutboxRow.reason)
+            .where(OutboxRow.business == business, OutboxRow.idempotency_key == key)
+        ).first()
+    if row is None:
+        return None
+    return SendResult(row.id, row.state, row.due_at, duplicate=True, reason=row.reason)
+
+
+def send(
+    platform: Platform,
+    business: str,
+    *,
+    kind: str,
+    recipient: Recipient,
+    template: str | None = None,
+    variables: Mapping[str, Any] | None = None,
+    body: str | None = None,
+    subject: str | None = None,
+    idempotency_key: str | None = None,
+    send_after: dt.datetime | None = None,
+    headers: Mapping[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> SendResult:
+    """Accept a message for *business* into the outbox (one transaction) and return its result.
+
+    Give ``template`` (rendered now with ``variables``; the template's kind must
+    be *kind*) or a literal ``body``.  ``send_after`` (timezone-aware) delays
+    it.  ``now`` overrides the clock (tests).  See :class:`SendResult`.
+    """
+    if kind not in KINDS:
+        raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if send_after is not None and send_after.utcoffset() is None:
+        raise UserError("send_after must be timezone-aware")
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
+        raise UserError("an idempotency key must be 1 to 200 characters")
+    _require_business(platform, business)
+    engine = engine_of(platform)
+    if idempotency_key is not None:
+        seen = _existing(engine, business, idempotency_key)
+        if seen is not None:
+            return seen
+    recipient = validate_recipient(recipient)
+    values = _json_values(variables or {})
+    rendered_subject, rendered_body = _render(platform, business, kind, template, body, subject, values)
+    policy = policy_for(platform, business)
+    moment = now or utcnow()
+    due = max(moment, send_after) if send_after is not None else moment
+    message_id = new_message_id()
+    addresses = address_keys(recipient)
+    result = SendResult(message_id, models.PENDING, due)
+    try:
+        with engine.begin() as connection:
+            # the insert comes first: on SQLite it takes the write lock before any read
+            connection.execute(insert(OutboxRow).values(
+                id=message_id, business=business, kind=kind, state=models.PENDING,
+                recipient=attrs.asdict(recipient), subject=rendered_subject, body=rendered_body,
+                template=template, variables=values, headers=dict(headers or {}),
+                idempotency_key=idempotency_key, send_after=send_after, due_at=due, attempts=0,
+                reason="", created_at=moment, updated_at=moment,
+            ))
+            who = opted_out(connection, business, addresses) if kind == MARKETING else None
+            if who is not None:
+                result = SendResult(message_id, models.SUPPRESSED, due,
+                                    reason=f"{who} opted out of marketing from {business}")
+            else:
+                admission = admit(connection, policy, business, kind, recipient.timezone, addresses, due)
+                if admission.refused is not None:
+                    result = SendResult(message_id, models.REFUSED, admission.due, reason=admission.refused)
+                else:
+                    result = SendResult(message_id, models.PENDING, admission.due,
+                                        reason=f"deferred: {admission.deferred}" if admission.deferred else "")
+            if result != SendResult(message_id, models.PENDING, due):
+                connection.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(
+                    state=result.state, due_at=result.due_at, reason=result.reason))
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        seen = _existing(engine, business, idempotency_key)  # a concurrent send won the race
+        if seen is None:
+            raise
+        return seen
+    return result
+
+
+# -- consent ---------------------------------------------------------------------------
+@attrs.frozen
+class OptOut:
+    business: str
+    address: str
+    changed: bool
+
+
+def opt_out(platform: Platform, business: str, address: str, *, source: str = "api",
+            now: dt.datetime | None = None) -> OptOut:
+    """Record that *address* wants no marketing from *business* (and its sub-businesses).
+
+    *address* is a phone number, an email address, a webhook URL, ``user:<id>``
+    or an address key.  ``changed`` is false when it had already opted out.
+    """
+    _known_business(platform, business)
+    key = parse_address(address)
+    engine = engine_of(platform)
+    values = {"business": business, "address": key, "source": source, "created_at": now or utcnow()}
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            stmt = postgresql.insert(OptOutRow).values(**values).on_conflict_do_nothing()
+        else:
+            stmt = sqlite.insert(OptOutRow).values(**values).on_conflict_do_nothing()  # type: ignore[assignment]
+        changed = connection.execute(stmt).rowcount == 1
+    return OptOut(business, key, changed)
+
+
+def opt_in(platform: Platform, business: str, address: str) -> OptOut:
+    """Withdraw an opt-out of *address* at *business* (``changed`` false if there was none)."""
+    validate_code(business)
+    key = parse_address(address)
+    with engine_of(platform).begin() as connection:
+        changed = connection.execute(
+            delete(OptOutRow).where(OptOutRow.business == business, OptOutRow.address == key)
+        ).rowcount > 0
+    return OptOut(business, key, changed)
+
+
+def unsubscribe(platform: Platform, token: str, *, now: dt.datetime | None = None) -> OptOut:
+    """Honour a one-click unsubscribe token (RFC 8058 POST): verify it, then opt the address out.
+
+    The business's unsubscribe endpoint calls this with the ``token`` query
+    parameter.  A forged or malformed token raises ``SignatureError``.
+    """
+    claim = read_unsubscribe_token(token)
+    if claim.business not in platform.snapshot.businesses:
+        raise NotFound(f"unknown business {claim.business!r}")
+    verify_unsubscribe_token(policy_for(platform, claim.business).unsubscribe_secret, token)
+    return opt_out(platform, claim.business, claim.address, source="unsubscribe", now=now)
+
+
+# -- reading the outbox ----------------------------------------------------------------
+@attrs.frozen
+class StateCount:
+    business: str
+    kind: str
+    state: str
+    count: int
+
+
+@attrs.frozen
+class AttemptInfo:
+    number: int
+    channel: str
+    status: str
+    provider_response: str
+    error: str
+    worker: str
+    at: dt.datetime
+
+
+@attrs.frozen
+class MessageInfo:
+    id: str
+    business: str
+    kind: str
+    state: str
+    recipient: Recipient
+    subject: str
+    body: str
+    idempotency_key: str | None
+    due_at: dt.datetime
+    attempts: int
+    reason: str
+    created_at: dt.datetime
+    history: tuple[AttemptInfo, ...] = ()
+
+
+def _filters(business: str | None, kind: str | None, state: str | None) -> list[Any]:
+    conditions: list[Any] = []
+    if business:
+        conditions.append(or_(OutboxRow.business == business, OutboxRow.business.like(f"{business}.%")))
+    if kind:
+        if kind not in KINDS:
+            raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
+        conditions.append(OutboxRow.kind == kind)
+    if state:
+        if state not in models.STATES:
+            raise UserError(f"unknown state {state!r} (states: {', '.join(models.STATES)})")
+        conditions.append(OutboxRow.state == state)
+    return conditions
+
+
+def counts(platform: Platform, *, business: str | None = None, kind: str | None = None,
+           state: str | None = None) -> list[StateCount]:
+    """How many messages are in each (business, kind, state); *business* includes its descendants."""
+    conditions = _filters(business, kind, state)
+    with engine_of(platform).connect() as connection:
+        rows = connection.execute(
+            select(OutboxRow.business, OutboxRow.kind, OutboxRow.state, func.count())
+            .where(*conditions).group_by(OutboxRow.business, OutboxRow.kind, OutboxRow.state)
+            .order_by(OutboxRow.business, OutboxRow.kind, OutboxRow.state)
+        ).all()
+    return [StateCount(r[0], r[1], r[2], int(r[3])) for r in rows]
+
+
+def _info(row: OutboxRow, history: tuple[AttemptInfo, ...] = ()) -> MessageInfo:
+    return MessageInfo(
+        id=row.id, business=row.business, kind=row.kind, state=row.state, recipient=Recipient(**row.recipient),
+        subject=row.subject, body=row.body, idempotency_key=row.idempotency_key, due_at=row.due_at,
+        attempts=row.attempts, reason=row.reason, created_at=row.created_at, history=history,
+    )
+
+
+def messages(platform: Platform, *, business: str | None = None, kind: str | None = None,
+             state: str | None = None, limit: int = 50) -> list[MessageInfo]:
+    """The most recent messages matching the filters, newest first."""
+    from sqlalchemy.orm import Session
+
+    conditions = _filters(business, kind, state)
+    with Session(engine_of(platform)) as session:
+        rows = session.scalars(
+            select(OutboxRow).where(*conditions).order_by(OutboxRow.created_at.desc(), OutboxRow.id).limit(limit)
+        ).all()
+        return [_info(row) for row in rows]
+
+
+def message(platform: Platform, message_id: str) -> MessageInfo:
+    """One message with every recorded attempt; NotFound if there is none with that id."""
+    from sqlalchemy.orm import Session
+
+    with Session(engine_of(platform)) as session:
+        row = session.get(OutboxRow, message_id)
+        if row is None:
+            raise NotFound(f"no message {message_id!r} in the outbox")
+        attempts = session.scalars(
+            select(AttemptRow).where(AttemptRow.message_id == message_id).order_by(AttemptRow.id)
+        ).all()
+        history = tuple(AttemptInfo(a.number, a.channel, a.status, a.provider_response, a.error, a.worker, a.at)
+                        for a in attempts)
+        return _info(row, history)
