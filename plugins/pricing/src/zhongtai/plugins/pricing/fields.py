@@ -10,7 +10,7 @@ import attrs
 
 from zhongtai.core.specs.pricing import CHANNEL_PATTERN, STANDARD_CHANNELS
 from zhongtai.plugins.pricing.errors import PricingError
-from zhongtai.plugins.pricing.money import check_currency
+from zhongtai.plugins.pricing.money import check_currency, currency_digits, fits
 
 
 def currency(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -26,9 +26,19 @@ def non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decim
         raise ValueError(f"{attribute.name} must not be negative, got {value}")
 
 
-def percent(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+def _check_percent(name: str, value: Decimal) -> None:
     if not Decimal(0) <= value <= Decimal(100):
-        raise ValueError(f"{attribute.name} must be a percentage from 0 to 100, got {value}")
+        raise ValueError(f"{name} must be a percentage from 0 to 100, got {value}")
+
+
+def percent(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    _check_percent(attribute.name, value)
+
+
+def percent_values(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Decimal]) -> None:
+    """A mapping whose values are percentages from 0 to 100."""
+    for key, percentage in value.items():
+        _check_percent(f"{attribute.name}.{key}", percentage)
 
 
 def _walk(value: Any, path: str) -> list[tuple[str, Decimal]]:
@@ -52,3 +62,11 @@ def channels(instance: object, attribute: attrs.Attribute[Any], value: Mapping[s
         if not CHANNEL_PATTERN.match(name):
             raise ValueError(f"{attribute.name}: {name!r} is no channel name (a lowercase slug such as "
                              f"{', '.join(STANDARD_CHANNELS[:3])})")
+
+
+def fits_currency(currency: str, amounts: Mapping[str, Decimal]) -> None:
+    """Each named amount has no more decimals than *currency* allows (``ValueError`` naming it)."""
+    digits = currency_digits(currency)
+    for name, amount in amounts.items():
+        if not fits(amount, digits):
+            raise ValueError(f"{name}: {amount} has more decimals than {currency} allows ({digits})")

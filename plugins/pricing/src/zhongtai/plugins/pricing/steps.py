@@ -6,6 +6,7 @@
   quantum, so the lines still add up exactly to the total (refunds use the
   per-line shares, recorded in the step's ``allocation``).
 * :func:`note` records something considered but not applied.
+* :func:`require_currency` refuses configured amounts in another currency.
 
 Every discount is first rounded to the quote's quantum with its rounding mode,
 then capped at what it applies to, so no line ever goes below zero.  Each
@@ -14,22 +15,23 @@ function returns a new quote with its :class:`Adjustment` steps appended.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 
 import attrs
 
-from zhongtai.core.specs.pricing import Adjustment, Quote, QuoteLine
+from zhongtai.core.specs.pricing import Adjustment, Quote
+from zhongtai.plugins.pricing.errors import MixedCurrencyError
 from zhongtai.plugins.pricing.money import allocate, from_units, to_units
 
 
 def discount_lines(
     quote: Quote, discounts: Mapping[int, Decimal], *, plugin: str, step: str, code: str = "",
-    detail: str | Callable[[QuoteLine, Decimal], str] = "",
+    detail: str | Mapping[int, str] = "",
 ) -> Quote:
     """Take ``discounts[i]`` off line *i* (rounded, capped at the line total), one step per changed line.
 
-    *detail* may be a function of the line and the discount actually taken.
+    *detail* is one text for every step, or a text per line index.
     Non-positive discounts (after rounding) change nothing.
     """
     lines = list(quote.lines)
@@ -41,7 +43,7 @@ def discount_lines(
             continue
         after = quote.money(line.total.amount - taken)
         lines[index] = attrs.evolve(line, total=after)
-        text = detail(line, taken) if callable(detail) else detail
+        text = detail if isinstance(detail, str) else detail.get(index, "")
         steps.append(Adjustment(plugin, step, line.total, after, sku=line.sku, detail=text, code=code))
     if not steps:
         return quote
@@ -85,3 +87,10 @@ def note(quote: Quote, *, plugin: str, step: str, detail: str, code: str = "", s
     total = quote.total if sku is None else next(line.total for line in quote.lines if line.sku == sku)
     adjustment = Adjustment(plugin, step, total, total, sku=sku, detail=detail, code=code)
     return attrs.evolve(quote, adjustments=(*quote.adjustments, adjustment))
+
+
+def require_currency(quote: Quote, currency: str, what: str) -> None:
+    """Refuse to apply *what* (amounts in *currency*) to a quote in another currency."""
+    if currency != quote.currency:
+        raise MixedCurrencyError(f"{what}: amounts in {currency}, but the quote is in {quote.currency} "
+                                 f"(set the plugin's currency for this business)")
