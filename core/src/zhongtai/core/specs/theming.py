@@ -39,6 +39,10 @@ def theming_tokens(context: PluginContext) -> Mapping[str, Any] | None:
 
     Called once per business level at which the plugin is enabled, with that
     level's own config; layers merge root -> leaf (platform defaults, each
-    ancestor, then the business itself), nearer tokens winning.  Return only
-    what this layer changes, or ``None`` for nothing.
+    ancestor, then the business itself) with :func:`deep_merge`, nearer tokens
+    winning.  Return only what this layer changes, or ``None`` for nothing.
+    The mapping holds JSON values only and is not kept by the caller (return
+    a copy of anything you hold on to).  Aliases (``{group.token}``) and
+    ``$extends`` may refer to tokens of any layer: they are resolved on the
+    merged document, not per layer (see ``zhongtai-theming``).
     """
