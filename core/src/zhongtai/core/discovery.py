@@ -138,26 +138,25 @@ def discover(api_version: str, path: Sequence[str] | None = None) -> list[Plugin
 
     Two entry points with the same name: the second is reported as failed.
     """
-    import importlib_metadata
+    from zhongtai.core.entrypoints import entry_points  # stdlib-only: no email parsing per distribution
 
     search_path = list(path) if path is not None else list(sys.path)
     found: dict[str, PluginInfo] = {}
-    for dist in importlib_metadata.distributions(path=search_path):
-        for ep in dist.entry_points.select(group=GROUP):
-            dist_name = dist.metadata["Name"] or ""
-            module = ep.value.split(":", 1)[0].strip()
-            manifest, error = read_manifest(module, search_path)
-            info = info_from_manifest(ep.name, ep.value, dist_name, dist.version, manifest, error, api_version)
-            previous = found.get(ep.name)
-            if previous is not None:
-                if previous.distribution == dist_name:
-                    continue  # the same distribution seen twice on the path
-                found[ep.name] = attrs.evolve(
-                    previous, status=FAILED,
-                    error=f"plugin name {ep.name!r} is also provided by {dist_name} {dist.version}",
-                )
-                continue
-            found[ep.name] = info
+    for ep in entry_points(GROUP, search_path):
+        dist_name = ep.distribution
+        module = ep.value.split(":", 1)[0].strip()
+        manifest, error = read_manifest(module, search_path)
+        info = info_from_manifest(ep.name, ep.value, dist_name, ep.version, manifest, error, api_version)
+        previous = found.get(ep.name)
+        if previous is not None:
+            if previous.distribution == dist_name:
+                continue  # the same distribution seen twice on the path
+            found[ep.name] = attrs.evolve(
+                previous, status=FAILED,
+                error=f"plugin name {ep.name!r} is also provided by {dist_name} {ep.version}",
+            )
+            continue
+        found[ep.name] = info
     return sorted(found.values(), key=lambda p: p.name)
 
 

@@ -4,24 +4,39 @@ Built-in commands are listed by import path; plugin packages add commands
 through the entry-point group ``zhongtai.cli`` (name = command name, value =
 ``module:click_command``) -- the kernel's CLI extension point.  ``zhongtai
 --help`` lists names and short help without importing any plugin module: the
-short help of an entry-point command is read from its distribution's summary
-until the command is invoked.
+short help of an entry-point command is its distribution's summary until the
+command is invoked.  A plugin command that fails to import is listed as
+unavailable and fails with one line when invoked; it never breaks the CLI.
+A plugin cannot shadow a built-in command.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
 
 CLI_GROUP = "zhongtai.cli"
+#: Restricts where plugin distributions (and plugin CLI commands) are looked for.
+PLUGIN_PATH_ENV = "ZHONGTAI_PLUGIN_PATH"
+
+
+def plugin_search_path() -> list[str] | None:
+    """The directories of ``$ZHONGTAI_PLUGIN_PATH``, or ``None`` for all of ``sys.path``."""
+    value = os.environ.get(PLUGIN_PATH_ENV, "")
+    entries = [entry for entry in value.split(os.pathsep) if entry]
+    return entries or None
 
 
 def _import(target: str) -> Any:
     module_name, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module_name)
-    return getattr(obj, attr)
+    obj: Any = importlib.import_module(module_name.strip())
+    for part in filter(None, attr.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj
 
 
 class LazyGroup(click.Group):
@@ -30,16 +45,18 @@ class LazyGroup(click.Group):
     def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lazy = dict(lazy or {})
-        self._plugin_targets: dict[str, str] | None = None
+        self._plugin_targets: dict[str, tuple[str, str]] | None = None  # name -> (target, summary)
 
-    def _plugins(self) -> dict[str, str]:
+    def _plugins(self) -> dict[str, tuple[str, str]]:
         if self._plugin_targets is None:
-            import importlib_metadata
+            from zhongtai.core.entrypoints import entry_points
 
-            self._plugin_targets = {
-                ep.name: ep.value for ep in importlib_metadata.entry_points(group=CLI_GROUP)
-                if ep.name not in self._lazy
-            }
+            path = plugin_search_path()
+            found: dict[str, tuple[str, str]] = {}
+            for ep in entry_points(CLI_GROUP, sys.path if path is None else path):
+                if ep.name not in self._lazy and ep.name not in self.commands and ep.name not in found:
+                    found[ep.name] = (ep.value, ep.summary or f"(from {ep.distribution} {ep.version})")
+            self._plugin_targets = found
         return self._plugin_targets
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -54,7 +71,8 @@ class LazyGroup(click.Group):
             return command
         target = self._lazy.get(cmd_name)
         if target is None and ctx.parent is None:
-            target = self._plugins().get(cmd_name)
+            plugin = self._plugins().get(cmd_name)
+            target = plugin[0] if plugin else None
         if target is None:
             return None
         try:
@@ -65,9 +83,31 @@ class LazyGroup(click.Group):
             return _broken(cmd_name, target, TypeError(f"{target} is not a click command"))
         return loaded
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Like click's, but plugin commands show their distribution's summary, unimported."""
+        rows: list[tuple[str, str]] = []
+        plugins = self._plugins() if ctx.parent is None else {}
+        limit = formatter.width - 6 - max((len(n) for n in self.list_commands(ctx)), default=0)
+        for name in self.list_commands(ctx):
+            if name in plugins and name not in self._lazy and name not in self.commands:
+                rows.append((name, _shorten(plugins[name][1], limit)))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _shorten(text: str, limit: int) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: max(limit - 3, 1)].rstrip() + "..."
+
 
 def _broken(name: str, target: str, exc: BaseException) -> click.Command:
-    reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
     @click.command(name, help=f"(unavailable: {target} failed to load)", add_help_option=False,
                    context_settings={"ignore_unknown_options": True, "allow_extra_args": True})

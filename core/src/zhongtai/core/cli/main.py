@@ -39,7 +39,7 @@ class RootGroup(LazyGroup):
             return super().invoke(ctx)
         except ZhongtaiError as exc:
             error = click.ClickException(exc.message)
-            error.exit_code = exc.exit_code
+            error.exit_code = exc.exit_code  # type: ignore[misc]  # click declares a ClassVar
             raise error from None
 
 

@@ -1,22 +1,33 @@
-"""Per-invocation CLI state: registry URL, actor, and a lazily built Platform."""
+"""Per-invocation CLI state: registry URL, actor, plugin path and a lazily built Platform."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
+
+from zhongtai.core.cli.lazy import plugin_search_path
 
 if TYPE_CHECKING:
     from zhongtai.core.runtime.platform import Platform
 
 
 class CliState:
-    """Carried on ``click.Context.obj``; builds the Platform only when a command needs it."""
+    """Carried on ``click.Context.obj``; builds the Platform only when a command needs it.
+
+    ``plugin_path`` is ``$ZHONGTAI_PLUGIN_PATH`` split on the path separator (where
+    plugin distributions are discovered), or ``None`` for all of ``sys.path``.
+    """
 
     def __init__(self, database_url: str | None, actor: str | None) -> None:
         self.database_url = database_url
         self._actor = actor
+        self.plugin_path = plugin_search_path()
         self._platform: Platform | None = None
+        for entry in reversed(self.plugin_path or []):
+            if entry not in sys.path:  # discovered plugins must also be importable
+                sys.path.insert(0, entry)
 
     @property
     def actor(self) -> str:
@@ -31,7 +42,7 @@ class CliState:
         if self._platform is None:
             from zhongtai.core.runtime.platform import Platform
 
-            self._platform = Platform(self.database_url, refresh_interval=0.0)
+            self._platform = Platform(self.database_url, refresh_interval=0.0, plugin_path=self.plugin_path)
         return self._platform
 
     def close(self) -> None:

@@ -1,0 +1,209 @@
+"""``zhongtai plugins``: list, inspect, enable, disable and configure plugins per business."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from zhongtai.core.cli.output import dry_run_option, echo_change, echo_json, echo_table, join, json_option
+from zhongtai.core.cli.state import state
+
+business_option = click.option("--business", "-b", "business", metavar="CODE", required=True,
+                               help="Business identity code, e.g. edu.k12.")
+
+
+@click.group()
+def plugins() -> None:
+    """List, inspect, enable and disable plugins per business identity.
+
+    \b
+    Example:
+      zhongtai plugins list --business edu.k12
+      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9
+    """
+
+
+def _status(row: dict[str, Any]) -> str:
+    return row["status"] if not row.get("error") else f"{row['status']}: {row['error']}"
+
+
+@plugins.command("list")
+@click.option("--business", "-b", metavar="CODE", help="Also say whether each plugin is enabled there, and why.")
+@click.option("--check", is_flag=True,
+              help="Import every plugin to find import failures and hookimpl mismatches (slower).")
+@json_option
+def list_(business: str | None, check: bool, as_json: bool) -> None:
+    """List installed plugins: version, distribution, extension points, lifecycle, status.
+
+    Reads plugin metadata only (entry points and zhongtai_plugins.toml
+    manifests) and imports no plugin, so status is what the manifest tells
+    (ok, failed manifest, incompatible API range).  --check imports each plugin
+    and reports import failures and hookimpl mismatches as failed.
+
+    \b
+    Example:
+      zhongtai plugins list --business edu.k12
+      zhongtai plugins list --check --json
+    """
+    from zhongtai.core.views import plugin_rows
+
+    cli = state()
+    if business is None and not check:
+        from zhongtai.core.discovery import discover
+        from zhongtai.core.extension import API_VERSION
+
+        rows = plugin_rows(discover(API_VERSION, cli.plugin_path))
+    else:
+        platform = cli.platform
+        if check:
+            platform.plugins.load_all()
+        snapshot = None
+        if business is not None:
+            platform.business(business)  # validates the code; unknown business -> error
+            snapshot = platform.snapshot
+        rows = plugin_rows(platform.plugins.infos(), snapshot, business)
+    if as_json:
+        echo_json(rows)
+        return
+    headers = ["name", "version", "distribution", "extension points", "lifecycle", "status"]
+    table = [[r["name"], r["version"], r["distribution"], join(r["extension_points"]), r["lifecycle"], _status(r)]
+             for r in rows]
+    if business is not None:
+        headers += ["enabled", "why"]
+        for line, row in zip(table, rows):
+            line += ["yes" if row["enabled"] else "no", row["why"]]
+    echo_table(headers, table, empty="No plugins installed.")
+
+
+@plugins.command()
+@click.argument("name")
+@json_option
+def show(name: str, as_json: bool) -> None:
+    """Show a plugin: metadata, extension points, config fields, businesses using it.
+
+    \b
+    Example:
+      zhongtai plugins show pricing.member
+    """
+    from zhongtai.core.views import plugin_detail
+
+    detail = plugin_detail(state().platform, name)
+    if as_json:
+        echo_json(detail)
+        return
+    for label, key in [("plugin", "name"), ("title", "title"), ("version", "version"),
+                       ("distribution", "distribution"), ("owner", "owner"), ("lifecycle", "lifecycle"),
+                       ("api", "api"), ("target", "target")]:
+        click.echo(f"{label + ':':<14}{detail[key] or '-'}")
+    click.echo(f"{'status:':<14}{_status(detail)}")
+    click.echo("\nExtension points:")
+    echo_table(["extension point", "policy", "contract"],
+               [[p["name"], p["policy"], p["summary"]] for p in detail["extension_points"]])
+    click.echo("\nConfig:")
+    if not detail["config_known"]:
+        click.echo("  (unknown: the plugin cannot be loaded)")
+    elif not detail["config_fields"]:
+        click.echo("  (takes no config)")
+    else:
+        echo_table(["field", "type", "default", "secret", "required", "help"],
+                   [[f["name"], f["type"], "-" if f["required"] else repr(f["default"]),
+                     "yes" if f["secret"] else "", "yes" if f["required"] else "", f["help"]]
+                    for f in detail["config_fields"]])
+    click.echo("\nUsed by:")
+    echo_table(["business", "origin"], [[u["business"], u["origin"]] for u in detail["businesses"]],
+               empty="  (no business)")
+
+
+def _config_from(platform: Any, name: str, settings: tuple[str, ...], config_file: str | None) -> dict[str, Any]:
+    """The config given by --config-file, then --set (later wins), checked against the config class."""
+    from zhongtai.core.config import parse_setting
+    from zhongtai.core.documents import read_document
+    from zhongtai.core.errors import ConfigError
+
+    config: dict[str, Any] = {}
+    if config_file is not None:
+        data = read_document(config_file)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{config_file}: a config file must hold a mapping of config keys")
+        config.update(data)
+    info = platform.plugins.require(name)
+    if settings and info.usable:  # an unusable plugin is refused by enable() with the precise reason
+        cls = platform.plugins.load(name).config_class
+        for assignment in settings:
+            key, value = parse_setting(cls, assignment, plugin=name)
+            config[key] = value
+    return config
+
+
+@plugins.command()
+@click.argument("name")
+@business_option
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A config value (repeatable); JSON for non-string fields: --set tiers='[1,5]'.")
+@click.option("--config-file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Config keys from a YAML or JSON file (--set wins over it).")
+@click.option("--priority", type=int, help="Order among plugins at this business (higher first for 'first').")
+@click.option("--replace", is_flag=True, help="Replace this business's own config instead of merging into it.")
+@dry_run_option
+@json_option
+def enable(name: str, business: str, settings: tuple[str, ...], config_file: str | None, priority: int | None,
+           replace: bool, dry_run: bool, as_json: bool) -> None:
+    """Enable a plugin at a business (and so for its descendants), with config.
+
+    The config is validated against the plugin's config class for the business
+    and every descendant that inherits it; nothing is written if it is invalid.
+
+    \b
+    Example:
+      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9 --priority 10
+      zhongtai plugins enable sms.aliyun -b edu --config-file sms.yaml --dry-run
+    """
+    cli = state()
+    platform = cli.platform
+    config = _config_from(platform, name, settings, config_file)
+    report = platform.enable(name, business, config=config, priority=priority, actor=cli.actor,
+                             dry_run=dry_run, replace_config=replace)
+    echo_change(report, f"Enabled {name} at {business}", f"would enable {name} at {business}", as_json)
+
+
+@plugins.command()
+@click.argument("name")
+@business_option
+@dry_run_option
+@json_option
+def disable(name: str, business: str, dry_run: bool, as_json: bool) -> None:
+    """Disable a plugin at a business (and so below it, unless re-enabled lower).
+
+    \b
+    Example:
+      zhongtai plugins disable pricing.member --business edu.k12.trial
+    """
+    cli = state()
+    report = cli.platform.disable(name, business, actor=cli.actor, dry_run=dry_run)
+    echo_change(report, f"Disabled {name} at {business}", f"would disable {name} at {business}", as_json)
+
+
+@plugins.command()
+@click.argument("name")
+@business_option
+@json_option
+def config(name: str, business: str, as_json: bool) -> None:
+    """Show a plugin's effective config at a business: merged root -> leaf, secrets masked.
+
+    \b
+    Example:
+      zhongtai plugins config sms.aliyun --business edu.k12
+    """
+    from zhongtai.core.views import config_view
+
+    view = config_view(state().platform, name, business)
+    if as_json:
+        echo_json(view)
+        return
+    import json
+
+    echo_table(["key", "value", "from"],
+               [[key, json.dumps(value, ensure_ascii=False), view["sources"][key]]
+                for key, value in view["config"].items()],
+               empty=f"{name} at {business}: no config")

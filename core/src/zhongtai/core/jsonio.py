@@ -1,0 +1,272 @@
+"""JSON <-> contract types, generically.
+
+:func:`from_json` turns a JSON value into an instance of a type annotation
+used by the extension points' contracts: attrs classes (nested), ``tuple``
+(homogeneous ``tuple[X, ...]`` and fixed ``tuple[X, Y]``), ``list``,
+``frozenset``/``set``, ``Mapping``/``dict``, ``Decimal`` (from a string or an
+integer, or a ``Decimal`` from ``json.loads(parse_float=Decimal)``), ``datetime``/``date`` (ISO
+8601 strings), enums (by value), ``Literal``, ``Optional`` and unions, ``str``,
+``int``, ``float``, ``bool`` and ``Any``.  Every mismatch raises
+:class:`~zhongtai.core.errors.UserError` naming the path of the bad value,
+e.g. ``request.lines[0].quantity: expected an integer, got "two"``.
+
+:func:`to_json` is the way back for results and traces: attrs instances become
+objects of their fields (fields declared ``repr=False`` -- secrets, handlers,
+back references -- are left out), ``Decimal`` becomes a string, enums their
+value, datetimes ISO strings, sets sorted lists; anything else unknown becomes
+its ``repr``.  The output is always accepted by :func:`json.dumps`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import inspect
+import json
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from zhongtai.core.errors import UserError
+
+_SEQUENCES = (list, tuple, Sequence, typing.Sequence)
+_SETS = (set, frozenset, AbstractSet, typing.AbstractSet)
+_MAPPINGS = (dict, Mapping, typing.Mapping)
+
+
+def type_label(tp: Any) -> str:
+    """A short human name for a type annotation: ``QuoteRequest``, ``tuple[str, ...]``."""
+    if tp is None or tp is type(None):
+        return "None"
+    if tp is Any:
+        return "any"
+    if isinstance(tp, type) and not typing.get_args(tp):
+        return tp.__name__
+    return str(tp).replace("typing.", "").replace("collections.abc.", "").replace("datetime.", "")
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(to_json(value), ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Error(Exception):
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def from_json(value: Any, tp: Any, *, path: str = "value") -> Any:
+    """Convert the JSON *value* into an instance of *tp* (see the module docstring)."""
+    try:
+        return _convert(value, tp, path)
+    except _Error as exc:
+        raise UserError(f"{exc.path}: {exc.message}") from None
+
+
+def _convert(value: Any, tp: Any, path: str) -> Any:
+    if tp is Any or tp is None or tp is attrs.NOTHING or tp is inspect.Parameter.empty:
+        return value
+    if isinstance(tp, typing.TypeVar):
+        return value
+    if tp is type(None):
+        if value is None:
+            return None
+        raise _Error(path, f"expected null, got {_show(value)}")
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        options = [a for a in args if a is not type(None)]
+        errors = []
+        for option in options:
+            try:
+                return _convert(value, option, path)
+            except _Error as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        raise _Error(path, f"expected {type_label(tp)}, got {_show(value)}")
+    if origin is typing.Literal:
+        if value in args:
+            return value
+        raise _Error(path, f"expected one of {', '.join(json.dumps(a) for a in args)}, got {_show(value)}")
+    if origin is not None:
+        return _convert_generic(value, origin, args, path)
+    if isinstance(tp, type):
+        return _convert_class(value, tp, path)
+    return value  # an annotation we do not understand: pass the JSON value through
+
+
+def _convert_generic(value: Any, origin: Any, args: tuple[Any, ...], path: str) -> Any:
+    if origin in _MAPPINGS:
+        if not isinstance(value, dict):
+            raise _Error(path, f"expected an object, got {_show(value)}")
+        key_type = args[0] if args else Any
+        value_type = args[1] if len(args) == 2 else Any
+        return {
+            _convert(k, key_type, f"{path}.{k}"): _convert(v, value_type, f"{path}.{k}") for k, v in value.items()
+        }
+    if origin in _SEQUENCES or origin in _SETS:
+        if not isinstance(value, list):
+            raise _Error(path, f"expected an array, got {_show(value)}")
+        if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+            if len(value) != len(args):
+                raise _Error(path, f"expected an array of {len(args)} items, got {len(value)}")
+            return tuple(_convert(v, t, f"{path}[{i}]") for i, (v, t) in enumerate(zip(value, args)))
+        inner = args[0] if args else Any
+        items = [_convert(v, inner, f"{path}[{i}]") for i, v in enumerate(value)]
+        if origin in _SETS:
+            try:
+                return frozenset(items) if origin is not set else set(items)
+            except TypeError:
+                raise _Error(path, "set items must be hashable") from None
+        return items if origin is list else tuple(items)
+    if origin is type:
+        raise _Error(path, "a type cannot be given as JSON")
+    return value
+
+
+def _convert_class(value: Any, tp: type, path: str) -> Any:  # noqa: C901
+    if attrs.has(tp):
+        return _convert_attrs(value, tp, path)
+    if issubclass(tp, enum.Enum):
+        try:
+            return tp(value)
+        except ValueError:
+            allowed = ", ".join(json.dumps(to_json(m.value)) for m in tp)
+            raise _Error(path, f"expected one of {allowed}, got {_show(value)}") from None
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise _Error(path, f"expected true or false, got {_show(value)}")
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise _Error(path, f"expected an integer, got {_show(value)}")
+    if tp is float:
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            return float(value)
+        raise _Error(path, f"expected a number, got {_show(value)}")
+    if tp is Decimal:
+        if isinstance(value, (str, int, Decimal)) and not isinstance(value, bool):
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                number = Decimal("NaN")
+            if number.is_finite():
+                return number
+        raise _Error(path, f"expected a decimal number (a string such as \"12.50\"), got {_show(value)}")
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise _Error(path, f"expected a string, got {_show(value)}")
+    if tp is dt.datetime or tp is dt.date:
+        if isinstance(value, str):
+            try:
+                return tp.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _Error(path, f"expected an ISO 8601 {tp.__name__} string, got {_show(value)}")
+    if tp in (list, tuple, set, frozenset, dict) or issubclass(tp, (Sequence, AbstractSet, Mapping)):
+        return _convert_generic(value, _bare_origin(tp), (), path)
+    if isinstance(value, tp):
+        return value
+    raise _Error(path, f"values of type {tp.__name__} cannot be given as JSON")
+
+
+def _bare_origin(tp: type) -> Any:
+    if issubclass(tp, (dict, Mapping)):
+        return dict
+    if issubclass(tp, (set, frozenset, AbstractSet)):
+        return frozenset
+    return tuple if issubclass(tp, tuple) else list
+
+
+def _convert_attrs(value: Any, tp: type, path: str) -> Any:
+    if not isinstance(value, dict):
+        raise _Error(path, f"expected an object for {tp.__name__}, got {_show(value)}")
+    try:
+        attrs.resolve_types(tp)
+    except Exception:  # unresolvable annotations are treated as Any
+        pass
+    fields = {f.alias or f.name: f for f in attrs.fields(tp) if f.init}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise _Error(f"{path}.{unknown[0]}", f"unknown field of {tp.__name__} (fields: {', '.join(fields)})")
+    missing = [name for name, f in fields.items() if f.default is attrs.NOTHING and name not in value]
+    if missing:
+        raise _Error(f"{path}.{missing[0]}", f"required field of {tp.__name__} is missing")
+    kwargs = {name: _convert(value[name], fields[name].type, f"{path}.{name}") for name in value}
+    try:
+        return tp(**kwargs)
+    except (TypeError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()
+        raise _Error(path, f"invalid {tp.__name__}: {detail[0] if detail else type(exc).__name__}") from None
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-compatible form of *value* (see the module docstring)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return to_json(value.value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {f.name: to_json(getattr(value, f.name)) for f in attrs.fields(type(value)) if f.repr is not False}
+    if isinstance(value, Mapping):
+        return {str(to_json(k)): to_json(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset, AbstractSet)):
+        items = [to_json(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return repr(value)
+
+
+def dumps(value: Any, *, indent: int | None = 2) -> str:
+    """``json.dumps(to_json(value))`` with readable non-ASCII text."""
+    return json.dumps(to_json(value), indent=indent, ensure_ascii=False)
+
+
+def call_arguments(point: Any, data: Any) -> dict[str, Any]:
+    """Turn a JSON object of *point*'s inputs into the call's keyword arguments.
+
+    *point* is an :class:`~zhongtai.core.extension.ExtensionPoint`; every key
+    must be one of its inputs, every input without an ``Optional`` type must be
+    given, and each value is converted to its argument's type.
+    """
+    inputs = point.inputs
+    if not isinstance(data, dict):
+        expected = ", ".join(inputs) or "none"
+        raise UserError(f"--input must be a JSON object with the inputs of {point.name} ({expected})")
+    unknown = sorted(set(data) - set(inputs))
+    if unknown:
+        raise UserError(f"{point.name} has no input {unknown[0]!r} (inputs: {', '.join(inputs) or 'none'})")
+    arguments: dict[str, Any] = {}
+    for name in inputs:
+        tp = point.argument_types.get(name, Any)
+        if name not in data:
+            if _optional(tp):
+                arguments[name] = None
+                continue
+            raise UserError(f"{point.name} needs input {name!r} ({type_label(tp)})")
+        arguments[name] = from_json(data[name], tp, path=name)
+    return arguments
+
+
+def _optional(tp: Any) -> bool:
+    return tp is Any or (typing.get_origin(tp) in (typing.Union, types.UnionType)
+                         and type(None) in typing.get_args(tp))

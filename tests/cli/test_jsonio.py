@@ -1,0 +1,126 @@
+"""jsonio: JSON <-> contract types, generically, with errors that name the bad value's path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+import attrs
+import pytest
+
+from zhongtai.core.decision import Effect, Verdict
+from zhongtai.core.documents import parse_json
+from zhongtai.core.errors import UserError
+from zhongtai.core.jsonio import call_arguments, from_json, to_json
+from zhongtai.core.policies import Contribution, TraceStep
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@attrs.frozen
+class Line:
+    sku: str
+    quantity: int = attrs.field(validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
+class Order:
+    channel: str
+    lines: tuple[Line, ...]
+    tags: frozenset[str] = frozenset()
+    amount: Decimal = Decimal("0")
+    at: dt.datetime | None = None
+    colour: Colour = Colour.RED
+    mode: Literal["fast", "slow"] = "fast"
+    extra: Mapping[str, int] = attrs.field(factory=dict)
+    pair: tuple[str, int] | None = None
+    secret: str = attrs.field(default="hidden", repr=False)
+
+
+def test_nested_attrs_tuples_sets_decimals_datetimes():
+    data = parse_json('{"channel": "app", "lines": [{"sku": "a", "quantity": 2}], "tags": ["x", "y", "x"],'
+                      ' "amount": 12.50, "at": "2024-05-01T08:00:00+08:00", "colour": "blue",'
+                      ' "mode": "slow", "extra": {"k": 1}, "pair": ["p", 3]}', exact_numbers=True)
+    order = from_json(data, Order, path="order")
+    assert order == Order("app", (Line("a", 2),), frozenset({"x", "y"}), Decimal("12.50"),
+                          dt.datetime(2024, 5, 1, 8, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+                          Colour.BLUE, "slow", {"k": 1}, ("p", 3))
+    assert str(order.amount) == "12.50"  # exact: parsed as Decimal, never a float
+
+
+def test_decimal_from_string_and_int_but_not_bool():
+    assert from_json("0.1", Decimal) == Decimal("0.1")
+    assert from_json(3, Decimal) == Decimal(3)
+    for bad in (True, "abc", "NaN", [1]):
+        with pytest.raises(UserError, match="expected a decimal number"):
+            from_json(bad, Decimal)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"channel": "app"}, r"order\.lines: required field of Order is missing"),
+    ({"channel": "app", "lines": [], "colour": "green"}, r"order\.colour: expected one of \"red\", \"blue\""),
+    ({"channel": "app", "lines": [{"sku": "a", "quantity": "two"}]}, r"order\.lines\[0\]\.quantity: expected an integer"),
+    ({"channel": "app", "lines": [{"sku": "a", "quantity": 0}]}, r"order\.lines\[0\]: invalid Line"),
+    ({"channel": "app", "lines": [], "unknown": 1}, r"order\.unknown: unknown field of Order"),
+    ({"channel": "app", "lines": {}}, r"order\.lines: expected an array"),
+    ({"channel": "app", "lines": [], "at": "yesterday"}, r"order\.at: expected an ISO 8601 datetime"),
+    ({"channel": "app", "lines": [], "mode": "medium"}, r"order\.mode: expected one of \"fast\", \"slow\""),
+    ({"channel": "app", "lines": [], "pair": ["p"]}, r"order\.pair: expected an array of 2 items"),
+    ({"channel": 5, "lines": []}, r"order\.channel: expected a string, got 5"),
+    ("not an object", r"order: expected an object for Order"),
+])
+def test_errors_name_the_path(data, message):
+    with pytest.raises(UserError, match=message):
+        from_json(data, Order, path="order")
+
+
+def test_to_json_of_results_and_traces():
+    order = Order("app", (Line("a", 1),), frozenset({"b", "a"}), Decimal("1.10"),
+                  dt.datetime(2024, 1, 1, tzinfo=dt.UTC), Colour.BLUE)
+    data = to_json(order)
+    assert data["amount"] == "1.10" and data["tags"] == ["a", "b"] and data["colour"] == "blue"
+    assert data["at"] == "2024-01-01T00:00:00+00:00" and data["lines"] == [{"sku": "a", "quantity": 1}]
+    assert "secret" not in data  # repr=False fields (secrets, handlers) are left out
+    step = TraceStep("p", "edu", "contributed", Contribution("p", "edu", Decimal("2")), None, 0.5)
+    assert to_json(step) == {"plugin": "p", "level": "edu", "outcome": "contributed",
+                             "value": {"plugin": "p", "level": "edu", "value": "2"}, "error": None,
+                             "seconds": 0.5}
+    assert to_json(Verdict(False, "no"))["allowed"] is False
+    assert to_json(Effect.DENY) == "deny"
+    json.dumps(to_json({"obj": object(), "f": float("nan")}))  # never refuses
+
+
+def test_round_trip():
+    order = Order("app", (Line("a", 3),), frozenset({"t"}), Decimal("9.99"), None, Colour.RED, "slow", {"n": 2})
+    assert from_json(to_json(order), Order) == attrs.evolve(order, secret="hidden")
+
+
+@attrs.frozen
+class FakePoint:
+    name: str
+    inputs: tuple[str, ...]
+    argument_types: dict[str, Any]
+
+
+def test_call_arguments_checks_names_and_converts():
+    point = FakePoint("demo.point", ("sku", "order", "note"), {"sku": str, "order": Order, "note": str | None})
+    arguments = call_arguments(point, {"sku": "a", "order": {"channel": "app", "lines": []}})
+    assert arguments == {"sku": "a", "order": Order("app", ()), "note": None}
+    with pytest.raises(UserError, match="demo.point has no input 'skus'"):
+        call_arguments(point, {"skus": "a"})
+    with pytest.raises(UserError, match="demo.point needs input 'order'"):
+        call_arguments(point, {"sku": "a"})
+    with pytest.raises(UserError, match="must be a JSON object"):
+        call_arguments(point, [1])
+
+
+def test_invalid_json_is_one_clear_line():
+    with pytest.raises(UserError, match=r"--input: invalid JSON: Expecting .* at line 1 column"):
+        parse_json("{sku: 1}", source="--input")
