@@ -74,17 +74,19 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def enable_verification(platform: Any, business: str) -> None:
+    """The standard components (with keys) and the fake provider at *business*."""
+    platform.enable("verification.standard", business, config={"server_key": SERVER_KEY, "totp_key": TOTP_KEY})
+    platform.enable("verification.fake-provider", business)
+
+
 def build_world(url: str, make_platform: Callable[..., Any], clock: ManualClock) -> World:
     platform = make_platform(url)  # discovers the installed verification plugins
     inbox = Inbox()
     platform.add_plugin(inbox, "test.inbox", config=InboxConfig)
     platform.create_business("fin")
     platform.create_business("fin.loans")
-    platform.create_business("mall")  # no notifier channel here
-    for business in ("fin", "mall"):
-        platform.enable("verification.standard", business,
-                        config={"server_key": SERVER_KEY, "totp_key": TOTP_KEY})
-        platform.enable("verification.fake-provider", business)
+    enable_verification(platform, "fin")
     platform.enable("test.inbox", "fin")
     return World(platform, inbox, clock)
 

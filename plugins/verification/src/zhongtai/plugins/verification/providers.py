@@ -38,7 +38,7 @@ class ProviderError(Exception):
     """The provider failed (refused the request, answered garbage, 5xx)."""
 
 
-class ProviderTimeout(ProviderError):  # noqa: N818 - reads as the event it is
+class ProviderTimeout(ProviderError):
     """The provider did not answer within the adapter's timeout."""
 
 
