@@ -94,8 +94,8 @@ def test_injection_through_a_value_is_impossible() -> None:
     doc = {"x": {"$type": "dimension", "$value": "1px;}</style><script>alert(1)</script>"}}
     with pytest.raises(InvalidTokensError):
         resolve(doc)
-    doc = {"font": {"$type": "fontFamily", "$value": ["</style><script>alert(1)</script>"]}}
-    css = render_css(resolve(doc))
+    font = {"font": {"$type": "fontFamily", "$value": ["</style><script>alert(1)</script>"]}}
+    css = render_css(resolve(font))
     assert "<" not in css
     assert css.count(";") == 1  # the declaration's own
 

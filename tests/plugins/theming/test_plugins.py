@@ -12,7 +12,7 @@ from zhongtai.core.errors import ConfigError
 from zhongtai.plugins.theming.base import BASE_CONTRAST_PAIRS, base_tokens
 from zhongtai.plugins.theming.contrast import ContrastPair, check_pairs
 from zhongtai.plugins.theming.css import render_css
-from zhongtai.plugins.theming.errors import LowContrastError, NoThemeError
+from zhongtai.plugins.theming.errors import CircularReferenceError, LowContrastError, NoThemeError
 from zhongtai.plugins.theming.overrides import OverridesConfig
 from zhongtai.plugins.theming.service import business_theme
 from zhongtai.plugins.theming.tokens import resolve
@@ -127,6 +127,17 @@ def test_merged_theme_is_checked_again(platform: Any) -> None:
         "the theme of business mall.food.fresh fails WCAG 2 AA contrast: "
         "button.primary.text on button.primary.background: 2.38:1"
     )
+
+
+def test_a_loop_made_by_two_layers_is_reported_for_the_business(platform: Any) -> None:
+    """Each layer resolves over the base theme; merged, they refer to each other."""
+    platform.enable("theming.overrides", "mall.food", config={"tokens": brand(primary="{color.palette.grey-900}")})
+    loop = {"color": {"palette": {"grey-900": {"$value": "{color.brand.primary}"}}}}
+    platform.enable("theming.overrides", "mall.food.fresh", config={"tokens": loop})
+    with pytest.raises(CircularReferenceError) as caught:
+        business_theme(platform, "mall.food.fresh")
+    assert set(caught.value.loop) == {"color.brand.primary", "color.palette.grey-900"}
+    assert caught.value.message.startswith("the theme of business mall.food.fresh is invalid: circular alias")
 
 
 def test_business_without_theming_has_no_theme(sqlite_url: str, make_platform: Callable[..., Any]) -> None:

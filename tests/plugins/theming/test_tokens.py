@@ -230,3 +230,16 @@ def test_extends_cycle_names_every_group_in_the_loop() -> None:
 def test_bad_extends_are_refused(doc: dict[str, Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         resolve(doc)
+
+
+# -- the merge point's combine function ----------------------------------------------------
+def test_deep_merge_merges_groups_and_replaces_tokens_whole() -> None:
+    from zhongtai.core.specs.theming import deep_merge
+
+    primary = {"$value": "{color.blue}", "$description": "x"}
+    base: dict[str, Any] = {"color": {"$type": "color", "brand": {"primary": primary}, "blue": {"$value": "#0066cc"}}}
+    layer = {"color": {"brand": {"primary": {"$value": "#b3000c"}, "accent": {"$value": "#ffcc00"}}}}
+    merged = deep_merge(base, layer)
+    assert merged["color"]["brand"] == {"primary": {"$value": "#b3000c"}, "accent": {"$value": "#ffcc00"}}
+    assert merged["color"]["blue"] == {"$value": "#0066cc"}
+    assert base["color"]["brand"]["primary"]["$value"] == "{color.blue}"  # inputs untouched

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 from zhongtai.core.errors import NotFound, UserError
 
 
 class ThemeError(UserError):
     """A theme that cannot be resolved, checked or rendered."""
+
+    def prefixed(self, prefix: str) -> Self:
+        """The same error (same class, same attributes) with *prefix* before its message."""
+        clone = type(self).__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.args = (f"{prefix}{self.message}",)
+        return clone
 
 
 class InvalidTokensError(ThemeError):

@@ -37,7 +37,9 @@ class OverridesConfig:
     """Config of ``theming.overrides``: this business's tokens and its contrast policy."""
 
     tokens: Mapping[str, Any] = attrs.field(
-        factory=dict, metadata={"help": "DTCG tokens this business changes, e.g. {\"color\": {\"brand\": ...}}"}
+        factory=dict,
+        validator=attrs.validators.instance_of(dict),
+        metadata={"help": "DTCG tokens this business changes, e.g. {\"color\": {\"brand\": ...}}"},
     )
     allow_low_contrast: bool = attrs.field(
         default=False, metadata={"help": "accept text/background pairs below WCAG 2 AA"}

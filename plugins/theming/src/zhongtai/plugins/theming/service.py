@@ -66,7 +66,7 @@ def business_theme(platform: Platform, code: str, *, enforce_contrast: bool = Tr
     try:
         theme = resolve(result.value)
     except ThemeError as exc:
-        raise type(exc)(f"the theme of business {code} is invalid: {exc.message}") from None
+        raise exc.prefixed(f"the theme of business {code} is invalid: ") from None
     configs = [e.context.config for e in view.plan(POINT).entries if isinstance(e.context.config, OverridesConfig)]
     pairs, allowed = _contrast_policy(configs)
     results = check_pairs(theme, pairs)
