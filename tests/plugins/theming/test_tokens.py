@@ -89,6 +89,22 @@ def test_unknown_alias_target_is_named() -> None:
         resolve({"a": {"$type": "color", "$value": "{nope.x}"}})
 
 
+def test_absurdly_long_chains_are_an_error_not_a_crash() -> None:
+    doc: dict[str, Any] = {"t0": {"$type": "color", "$value": "#000000"}}
+    for i in range(1, 2000):
+        doc[f"t{i}"] = {"$value": f"{{t{i - 1}}}"}
+    doc = {f"t{i}": doc[f"t{i}"] for i in reversed(range(2000))}  # resolve the far end first
+    with pytest.raises(InvalidTokensError, match="nest too deeply"):
+        resolve(doc)
+
+
+def test_long_but_sane_chains_resolve() -> None:
+    doc: dict[str, Any] = {"t0": {"$type": "color", "$value": "#000000"}}
+    for i in range(1, 100):
+        doc[f"t{i}"] = {"$value": f"{{t{i - 1}}}"}
+    assert resolve(doc)["t99"].css_text() == "#000000"
+
+
 def test_alias_to_a_group_is_refused() -> None:
     doc = {"g": {"$type": "color", "x": {"$value": "#000"}}, "a": {"$value": "{g}"}}
     with pytest.raises(UnknownReferenceError, match="which is a group, not a token"):

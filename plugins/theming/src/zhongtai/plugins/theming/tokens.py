@@ -348,5 +348,10 @@ def resolve(document: Mapping[str, Any]) -> Theme:
     """Resolve a DTCG tokens *document* into a :class:`Theme` (see the module docstring)."""
     if not isinstance(document, Mapping):
         raise InvalidTokensError(f"a tokens document must be a JSON object, not {type(document).__name__}")
-    raw, group_paths = _collect(_Groups(document))
-    return _Resolver(raw, group_paths).resolve()
+    try:
+        raw, group_paths = _collect(_Groups(document))
+        return _Resolver(raw, group_paths).resolve()
+    except RecursionError:
+        raise InvalidTokensError(
+            "groups, $extends or alias chains nest too deeply to resolve (more than a few hundred levels)"
+        ) from None
