@@ -63,7 +63,7 @@ class WebhookSink:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                status = sink._handle(self.path, dict(self.headers.items()), body)
+                status = sink._handle(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 payload = b"ok" if status == 200 else b"unavailable"
                 self.send_response(status)
                 self.send_header("content-length", str(len(payload)))

@@ -220,11 +220,9 @@ def opt_out(platform: Platform, business: str, address: str, *, source: str = "a
     engine = engine_of(platform)
     values = {"business": business, "address": key, "source": source, "created_at": now or utcnow()}
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            stmt = postgresql.insert(OptOutRow).values(**values).on_conflict_do_nothing()
-        else:
-            stmt = sqlite.insert(OptOutRow).values(**values).on_conflict_do_nothing()  # type: ignore[assignment]
-        changed = connection.execute(stmt).rowcount == 1
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(OptOutRow).values(**values).on_conflict_do_nothing().returning(OptOutRow.address)
+        changed = connection.execute(stmt).first() is not None  # rowcount is -1 on some drivers
     return OptOut(business, key, changed)
 
 
@@ -235,7 +233,8 @@ def opt_in(platform: Platform, business: str, address: str) -> OptOut:
     with engine_of(platform).begin() as connection:
         changed = connection.execute(
             delete(OptOutRow).where(OptOutRow.business == business, OptOutRow.address == key)
-        ).rowcount > 0
+            .returning(OptOutRow.address)
+        ).first() is not None
     return OptOut(business, key, changed)
 
 

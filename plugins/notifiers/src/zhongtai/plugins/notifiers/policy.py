@@ -55,10 +55,10 @@ class QuietHours:
             return None
         start, sep, end = text.partition("-")
         if not sep:
-            raise ValueError(f"quiet_hours must look like 21:00-08:00, got {text!r}")
+            raise ValueError(f"expected HH:MM-HH:MM such as 21:00-08:00, got {text!r}")
         hours = cls(_parse_clock(start), _parse_clock(end))
         if hours.start == hours.end:
-            raise ValueError("quiet_hours must not start and end at the same time")
+            raise ValueError("must not start and end at the same time")
         return hours
 
     def contains(self, local: dt.time) -> bool:
@@ -68,7 +68,10 @@ class QuietHours:
 
 
 def _quiet_hours(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    QuietHours.parse(value)
+    try:
+        QuietHours.parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{attribute.name}: {exc}") from None
 
 
 def _kinds(instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:

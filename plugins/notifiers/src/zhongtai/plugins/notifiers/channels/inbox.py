@@ -40,11 +40,9 @@ class InboxChannel:
             "subject": message.subject, "body": message.body, "created_at": utcnow(), "read_at": None,
         }
         with engine_of(context.platform).begin() as connection:
-            if connection.dialect.name == "postgresql":
-                stmt = postgresql.insert(InboxRow).values(**values).on_conflict_do_nothing()
-            else:
-                stmt = sqlite.insert(InboxRow).values(**values).on_conflict_do_nothing()  # type: ignore[assignment]
-            added = connection.execute(stmt).rowcount == 1
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            stmt = dialect.insert(InboxRow).values(**values).on_conflict_do_nothing().returning(InboxRow.id)
+            added = connection.execute(stmt).first() is not None
         return Delivery(context.plugin, SENT, provider_response="stored" if added else "already in the inbox")
 
 
@@ -86,5 +84,6 @@ def mark_read(platform: Platform, business: str, user_id: str, ids: Sequence[int
             .where(InboxRow.business == business, InboxRow.user_id == user_id, InboxRow.id.in_(list(ids)),
                    InboxRow.read_at.is_(None))
             .values(read_at=now or utcnow())
-        )
-    return int(result.rowcount)
+            .returning(InboxRow.id)
+        ).all()
+    return len(result)
