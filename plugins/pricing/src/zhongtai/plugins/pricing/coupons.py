@@ -18,7 +18,8 @@ Stacking rule (the contract of :func:`apply_coupons`):
 2. A coupon applies only if it is valid at the request's time, allowed in its
    channel (``channels``; empty: all), the cart has eligible lines (``skus``;
    empty: all), and their subtotal *before any coupon of this step* reaches
-   ``min_spend``.  Otherwise the explanation says why it was not applied.
+   ``min_spend``, and its amounts are in the quote's currency.  Otherwise the
+   explanation says why it was not applied (the quote itself stands).
 3. Exclusive groups: of the applicable coupons sharing a ``group``, only the
    one with the largest discount on the cart before coupons applies (ties: the
    first code given); coupons with no group, or in different groups, stack.
@@ -49,7 +50,7 @@ from zhongtai.core.markers import hookimpl
 from zhongtai.core.specs.pricing import Quote, QuoteRequest
 from zhongtai.plugins.pricing import fields
 from zhongtai.plugins.pricing.layers import level_configs, merge_tables
-from zhongtai.plugins.pricing.steps import discount_order, eligible_subtotal, note, require_currency
+from zhongtai.plugins.pricing.steps import discount_order, eligible_subtotal, note
 from zhongtai.plugins.pricing.validity import Validity, moment
 
 TABLES = frozenset({"coupons"})
@@ -141,9 +142,9 @@ def apply_coupons(
         if code not in coupons:
             continue
         currency, coupon = coupons[code]
-        if coupon.uses_money:
-            require_currency(quote, currency, f"coupon {code!r}")
         reason = coupon.refusal(start, at, channel)
+        if reason is None and coupon.uses_money and currency != quote.currency:
+            reason = f"its amounts are in {currency}, the quote is in {quote.currency}"
         if reason is None:
             applicable.append((code, coupon))
         else:
