@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,8 +11,12 @@ from sqlalchemy import select
 
 from tests.plugins.verification.conftest import TOTP_KEY, World, enable_verification
 from zhongtai.core.errors import UserError
+from zhongtai.core.markers import hookimpl
+from zhongtai.core.specs.verification import Component, ComponentHandler, StepRequest, StepResult
 from zhongtai.plugins.verification import otp
+from zhongtai.plugins.verification.documents import IdNumberHandler
 from zhongtai.plugins.verification.errors import (
+    ConcurrentChangeError,
     DeliveryFailedError,
     FlowError,
     InvalidValueError,
@@ -252,3 +257,43 @@ def test_bad_subjects_and_flows_are_clear_errors(world: World) -> None:
         verifier.start("fin.loans", "vip", FINANCE)
     assert rows(world, SessionRow) == []
     assert all(issubclass(e, UserError) for e in (FlowError, InvalidValueError, StepOrderError))
+
+
+class Interleaving(ComponentHandler):
+    """An ``id-number`` that, once, lets another submission of the same session land mid-check."""
+
+    def __init__(self) -> None:
+        self.meanwhile: Callable[[], object] | None = None
+        self.provides = IdNumberHandler.provides
+
+    def check(self, request: StepRequest) -> StepResult:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile is not None:
+            meanwhile()
+        return IdNumberHandler().check(request)
+
+
+class InterleavingPlugin:
+    def __init__(self) -> None:
+        self.handler = Interleaving()
+
+    @hookimpl
+    def verification_components(self, context: Any) -> list[Component]:
+        return [Component("id-number", "ID number (interleaving)", "document", self.handler)]
+
+
+def test_the_more_specific_business_wins_a_component_and_concurrent_changes_record_nothing(world: World) -> None:
+    plugin = InterleavingPlugin()
+    world.platform.add_plugin(plugin, "test.interleaving")
+    world.platform.enable("test.interleaving", "fin.loans")
+    verifier, other = world.verifier, world.verifier
+    assert verifier.catalog("fin").components["id-number"].title == "Resident ID number (GB 11643)"
+    assert verifier.catalog("fin.loans").components["id-number"].handler is plugin.handler
+    view = verifier.start("fin.loans", "finance-onboarding", FINANCE)
+    plugin.handler.meanwhile = lambda: other.submit(view.id, "id-number", "110105194912310021")
+    with pytest.raises(ConcurrentChangeError, match="changed by someone else meanwhile"):
+        verifier.submit(view.id, "id-number", ID_NUMBER)
+    after = verifier.show(view.id)
+    assert [a.outcome for a in after.attempts] == ["rejected"]  # only the one that landed first
+    assert after.current == "id-number" and after.steps[0].attempts == 1
+    assert verifier.submit(view.id, "id-number", ID_NUMBER).accepted  # a retry goes through
