@@ -235,6 +235,10 @@ def build_config(
         raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
     except (ValueError, AttributeError) as exc:
         raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
+    except Exception as exc:  # noqa: BLE001 - a faulty validator is the plugin's bug, not ours
+        raise ConfigError(_scrub(
+            f"{who}config class {cls.__name__} raised {type(exc).__name__}: {_first_line(exc)}", secrets)
+        ) from None
 
 
 def _first_line(exc: BaseException) -> str:

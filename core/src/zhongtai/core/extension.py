@@ -70,6 +70,7 @@ class ExtensionPoint:
     pipeline_arg: str | None = None
     combine: Callable[[Any, Any], Any] | None = None
     validate: Callable[[Any], None] | None = None
+    timeout: float | None = None
     domain: str = ""
     _required: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
@@ -109,6 +110,7 @@ def extension_point(
     pipeline_arg: str | None = None,
     combine: Callable[[Any, Any], Any] | None = None,
     validate: Callable[[Any], None] | None = None,
+    timeout: float | None = None,
 ) -> Callable[[F], F]:
     """Declare the decorated function as the hookspec of extension point *name*.
 
@@ -116,7 +118,9 @@ def extension_point(
     docstring is the contract shown by ``zhongtai capabilities``.  *result* is
     the type every non-``None`` return value must have; *validate*, if given, is
     called with each such value and raises ``ValueError`` for a value the
-    contract forbids.  Both violations are handled by *on_error*.
+    contract forbids.  Both violations are handled by *on_error*.  *timeout*
+    (seconds) bounds each implementation's call where *on_error* allows
+    dropping it (see :mod:`zhongtai.core.runtime.timeouts`).
     """
 
     def decorate(function: F) -> F:
@@ -139,6 +143,7 @@ def extension_point(
             pipeline_arg=pipeline_arg,
             combine=combine,
             validate=validate,
+            timeout=timeout,
             domain=name.split(".", 1)[0],
         )
         setattr(function, _ATTRIBUTE, point)

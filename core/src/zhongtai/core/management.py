@@ -28,6 +28,22 @@ if TYPE_CHECKING:
 
 ACTOR_ENV = "ZHONGTAI_ACTOR"
 STATUSES = ("active", "suspended")
+PRIORITY_RANGE = (-1_000_000, 1_000_000)
+MAX_TEXT = 200  # display names, owners, actors
+
+
+def _check_text(what: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise UserError(f"{what} must be text, not {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        raise UserError(f"{what} is {len(value)} characters long; the limit is {MAX_TEXT}")
+    return value
+
+
+def _check_priority(priority: object) -> None:
+    low, high = PRIORITY_RANGE
+    if not isinstance(priority, int) or isinstance(priority, bool) or not low <= priority <= high:
+        raise UserError(f"priority must be an integer from {low} to {high}, not {priority!r}")
 
 
 def default_actor() -> str:
@@ -101,7 +117,7 @@ def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> Cha
     """Run *body(tx, snapshot)* in one registry change; roll back on dry runs."""
     registry = platform.registry
     try:
-        with registry.change(actor or default_actor()) as tx:
+        with registry.change(_check_text("actor", actor or default_actor())) as tx:
             report: ChangeReport = body(tx, registry.snapshot())
             if dry_run:
                 raise _DryRun(report)
@@ -117,6 +133,8 @@ def create_business(
     dry_run: bool = False,
 ) -> ChangeReport:
     validate_code(code)
+    _check_text("name", name)
+    _check_text("owner", owner)
     parent = parent_of(code)
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
@@ -217,6 +235,10 @@ def enable(
     replace_config: bool = False, expected_version: int | None = None,
 ) -> ChangeReport:
     validate_code(business)
+    if priority is not None:
+        _check_priority(priority)
+    if config is not None and not isinstance(config, Mapping):
+        raise ConfigError(f"config must be a mapping of field names to values, not {type(config).__name__}")
     cls, warnings = _usable(platform, plugin)
     given = dict(config or {})
 

@@ -26,6 +26,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "doctor": "zhongtai.core.cli.doctor:doctor",
     "export": "zhongtai.core.cli.transfer:export",
     "import": "zhongtai.core.cli.transfer:import_",
+    "db": "zhongtai.core.cli.db:db",
 }
 
 

@@ -1,7 +1,9 @@
 """SQLAlchemy 2.x typed ORM models of the registry.
 
-Tables other packages add (outbox, verification sessions ...) use their own
-``DeclarativeBase`` on the same engine; see :func:`zhongtai.core.registry.store.Registry.engine`.
+The schema itself is made by the alembic revisions in ``migrations/versions``
+(the models must match the head revision; a test compares them).  Tables other
+packages add (outbox, verification sessions ...) use their own ``DeclarativeBase``
+on the same engine and their own alembic branch; see :mod:`zhongtai.core.registry.migrate`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,6 @@ import datetime as dt
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-#: The schema version this code understands (bumped by each migration).
-SCHEMA_VERSION = 1
 
 
 class Base(DeclarativeBase):
@@ -24,13 +23,15 @@ def utcnow() -> dt.datetime:
 
 
 class RegistryState(Base):
-    """A single row: the registry revision (grows with every change) and settings."""
+    """A single row (id 1): the registry revision (grows with every change) and settings.
+
+    The schema version is not here: it is the ``alembic_version`` table.
+    """
 
     __tablename__ = "zt_registry_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
-    schema_version: Mapped[int] = mapped_column(Integer, default=SCHEMA_VERSION)
     mode: Mapped[str] = mapped_column(String(32), default="development")
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -48,7 +49,7 @@ class BusinessRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
 class EnablementRow(Base):
@@ -67,7 +68,7 @@ class EnablementRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
 class AuditRow(Base):

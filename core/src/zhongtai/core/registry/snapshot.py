@@ -62,7 +62,7 @@ class EffectivePlugin:
 class Snapshot:
     """Businesses and enablements at one registry revision."""
 
-    __slots__ = ("revision", "mode", "businesses", "enablements", "_children")
+    __slots__ = ("_children", "businesses", "enablements", "mode", "revision")
 
     def __init__(
         self,
@@ -94,6 +94,38 @@ class Snapshot:
             if enablement is not None:
                 rows.append(enablement)
         return Snapshot(self.revision, businesses.values(), rows, self.mode)
+
+    def updated(
+        self, revision: int, mode: str, businesses: Mapping[str, Business | None],
+        enablements: Mapping[str, Iterable[Enablement]],
+    ) -> Snapshot:
+        """A new snapshot at *revision*: these businesses' rows replaced, every other row shared.
+
+        *businesses* maps each touched code to its row now (``None``: gone);
+        *enablements* maps touched codes to *all* their enablement rows now.
+        Costs a copy of the two top-level dicts, not a rebuild of the rows.
+        """
+        new = Snapshot.__new__(Snapshot)
+        new.revision, new.mode = revision, mode
+        new.businesses = dict(self.businesses)
+        new.enablements = dict(self.enablements)
+        same_tree = True
+        for code, row in businesses.items():
+            old = new.businesses.get(code)
+            if row is None:
+                new.businesses.pop(code, None)
+            else:
+                new.businesses[code] = row
+            if (old is None) != (row is None) or (old is not None and row is not None and old.parent != row.parent):
+                same_tree = False
+        for code, rows in enablements.items():
+            per = {row.plugin: row for row in rows}
+            if per:
+                new.enablements[code] = per
+            else:
+                new.enablements.pop(code, None)
+        new._children = self._children if same_tree else None
+        return new
 
     def children(self, code: str | None) -> list[str]:
         """Direct children of *code* (``None``: the top-level businesses), sorted."""

@@ -1,40 +1,57 @@
 """The :class:`Registry`: one database, transactions with audit rows, a revision.
 
 Every change goes through :meth:`Registry.change`, which opens one transaction,
-bumps the registry revision *first* (taking the write lock on SQLite and a row
-lock on PostgreSQL, so concurrent writers queue instead of deadlocking), lets
-the caller modify rows through a :class:`Transaction`, and writes one audit row
-per recorded change.  Any exception, including ``KeyboardInterrupt``, rolls the
-whole transaction back: a refused change writes nothing.
+bumps the registry revision *first* (taking the write lock: ``BEGIN IMMEDIATE``
+on SQLite, the state row's lock on PostgreSQL, so concurrent writers queue
+instead of deadlocking), lets the caller modify rows through a
+:class:`Transaction`, and writes one audit row per recorded change.  Any
+exception, including ``KeyboardInterrupt``, rolls the whole transaction back: a
+refused change writes nothing.
+
+The audit log doubles as the change log readers catch up from
+(:meth:`Registry.refreshed`): every revision has at least one audit row, and the
+audit rows of a change name every business whose rows it touched (the
+transaction checks both before committing).
+
+Reads that must be consistent (snapshots, refreshes) run in one snapshot
+transaction: ``REPEATABLE READ`` on PostgreSQL, a ``BEGIN`` ed read in SQLite's
+WAL mode.  Nobody ever sees half of a change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import attrs
-from sqlalchemy import Engine, create_engine, event, inspect, select, update
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from zhongtai.core.errors import NotFound, RegistryError, StaleWrite
-from zhongtai.core.registry.models import (
-    SCHEMA_VERSION,
-    AuditRow,
-    Base,
-    BusinessRow,
-    EnablementRow,
-    RegistryState,
-    utcnow,
-)
+from zhongtai.core.registry import migrate
+from zhongtai.core.registry.models import AuditRow, BusinessRow, EnablementRow, RegistryState, utcnow
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
+from zhongtai.core.registry.watcher import RevisionWatcher
 
 ENV_URL = "ZHONGTAI_DATABASE_URL"
 DEFAULT_URL = "sqlite:///zhongtai.db"
+
+#: Catching up through the audit log stops paying off beyond this many revisions or businesses.
+INCREMENTAL_LIMIT = 1000
+_IN_CHUNK = 500
+#: libpq defaults for a registry connection (a URL query parameter of the same name wins):
+#: fail fast when the server is unreachable, notice a silently dead peer within ~15 s.
+_PG_CONNECT_DEFAULTS = {
+    "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+    "keepalives_count": 3, "tcp_user_timeout": 15000,
+}
 
 
 def default_url() -> str:
@@ -44,11 +61,9 @@ def default_url() -> str:
 
 def safe_url(url: str) -> str:
     """*url* with any password masked, for messages."""
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001
         return "<unparseable database URL>"
 
 
@@ -66,53 +81,121 @@ class AuditEntry:
     note: str = ""
 
 
-def _make_engine(url: str) -> Engine:
-    from sqlalchemy.engine import make_url
+@attrs.frozen
+class Refresh:
+    """The registry now, and which businesses' rows may differ from the old snapshot (``None``: any)."""
 
+    snapshot: Snapshot
+    touched: frozenset[str] | None
+
+
+# -- engines --------------------------------------------------------------------------------
+def _parse(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001
         raise RegistryError(f"invalid database URL: {exc}") from None
+    if parsed.drivername in ("postgresql", "postgres"):  # the driver zhongtai supports: psycopg 3
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
-    if parsed.get_backend_name() == "sqlite":
+    if backend == "sqlite":
         kwargs["connect_args"] = {"timeout": 10.0}
-    else:
+    elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {k: v for k, v in _PG_CONNECT_DEFAULTS.items() if k not in parsed.query}
     try:
         engine = create_engine(parsed, **kwargs)
-    except Exception as exc:  # missing driver, bad option ...
+    except Exception as exc:  # noqa: BLE001 - missing driver, bad option ...
         raise RegistryError(f"cannot use database {safe_url(url)}: {exc}") from None
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transactions out of the driver's hands (it would not BEGIN before a SELECT, so
+    # two SELECTs could see two states); _sqlite_begin emits BEGIN itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        with contextlib.suppress(Exception):  # a read-only file keeps its journal mode
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; persists
     finally:
         cursor.close()
 
 
+def _sqlite_begin(connection: Any) -> None:
+    writing = connection.get_execution_options().get(migrate.WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _collect_touched(session: Session, _context: Any, _instances: Any) -> None:
+    """``before_flush``: remember the businesses whose rows this transaction writes."""
+    touched: set[str] = session.info.setdefault("zt_touched", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, BusinessRow):
+            touched.add(obj.code)
+        elif isinstance(obj, EnablementRow):
+            touched.add(obj.business)
+
+
+# -- row conversion (one place for snapshots and refreshes) -----------------------------------
+_B = BusinessRow.__table__.c
+_E = EnablementRow.__table__.c
+_BUSINESS_COLUMNS = (_B.code, _B.parent, _B.name, _B.owner, _B.status, _B.version, _B.updated_at, _B.updated_by)
+_ENABLEMENT_COLUMNS = (_E.business, _E.plugin, _E.enabled, _E.config, _E.priority, _E.version, _E.updated_at,
+                       _E.updated_by)
+
+
+def _businesses(rows: Iterable[Any]) -> list[Business]:
+    return [Business(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def _enablements(rows: Iterable[Any]) -> list[Enablement]:
+    return [Enablement(r[0], r[1], bool(r[2]), r[3] or {}, r[4], r[5], r[6], r[7]) for r in rows]
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start:start + _IN_CHUNK]
+
+
 class Transaction:
-    """Row operations inside one registry change; see :meth:`Registry.change`."""
+    """Row operations inside one registry change; see :meth:`Registry.change`.
+
+    Contract: rows are changed through the ORM (these methods or the rows they
+    return), and each business whose rows change is named by an audit row
+    (:meth:`record` with ``business=``; ``business=None`` means "anything may
+    have changed" and makes every reader reload in full).
+    """
 
     def __init__(self, session: Session, actor: str, revision: int) -> None:
         self.session = session
         self.actor = actor
         self.revision = revision
         self.audited = 0
+        self.audited_businesses: set[str | None] = set()
 
     # -- businesses ----------------------------------------------------------
     def business(self, code: str) -> BusinessRow | None:
         return self.session.get(BusinessRow, code)
 
-    def require_business(self, code: str) -> BusinessRow:
+    def require_business(self, code: str, *, expected_version: int | None = None) -> BusinessRow:
+        """The row of business *code*; :class:`StaleWrite` if its version is not *expected_version*."""
         row = self.business(code)
         if row is None:
             raise NotFound(f"unknown business {code!r}")
+        if expected_version is not None and row.version != expected_version:
+            raise self.stale(code, None, row, expected_version)
         return row
 
     def add_business(self, code: str, parent: str | None, name: str, owner: str) -> BusinessRow:
@@ -132,11 +215,17 @@ class Transaction:
         self, business: str, plugin: str, *, enabled: bool, config: Mapping[str, Any], priority: int,
         expected_version: int | None = None,
     ) -> EnablementRow:
+        """Create or overwrite the row of *plugin* at *business*.
+
+        With *expected_version* (0: "there is no row yet") the write happens only
+        if the row is still at that version, else :class:`StaleWrite` says who
+        changed it and when.
+        """
         row = self.enablement(business, plugin)
         if expected_version is not None:
             current = row.version if row is not None else 0
             if current != expected_version:
-                raise self.stale(business, plugin, row)
+                raise self.stale(business, plugin, row, expected_version)
         now = utcnow()
         if row is None:
             row = EnablementRow(business=business, plugin=plugin)
@@ -153,12 +242,19 @@ class Transaction:
         if row is not None:
             self.session.delete(row)
 
-    def stale(self, business: str, plugin: str | None, row: Any) -> StaleWrite:
+    def flush(self) -> None:
+        """Write pending rows now (so their new ``version`` is known); still inside the transaction."""
+        self.session.flush()
+
+    def stale(self, business: str, plugin: str | None, row: Any, expected: int | None = None) -> StaleWrite:
+        what = f"{plugin} at {business}" if plugin else f"business {business}"
+        if row is None:
+            return StaleWrite(f"{what} was removed meanwhile (you expected version {expected}); reload and retry")
         by = getattr(row, "updated_by", "") or "someone"
         at = getattr(row, "updated_at", None)
         when = f" at {at.isoformat(timespec='seconds')}" if at else ""
-        what = f"{plugin} at {business}" if plugin else business
-        return StaleWrite(f"{what} was changed by {by}{when}; reload and retry")
+        versions = f" (now version {row.version}, you expected {expected})" if expected is not None else ""
+        return StaleWrite(f"{what} was changed by {by}{when}{versions}; reload and retry")
 
     # -- audit ---------------------------------------------------------------
     def record(
@@ -172,89 +268,107 @@ class Transaction:
             after=dict(after) if after is not None else None, note=note,
         ))
         self.audited += 1
+        self.audited_businesses.add(business)
+
+    def _check_complete(self) -> None:
+        if self.audited == 0:
+            raise RuntimeError("a registry change must record at least one audit row")
+        if None in self.audited_businesses:
+            return
+        unnamed = set(self.session.info.get("zt_touched", ())) - self.audited_businesses
+        if unnamed:
+            raise RuntimeError(f"a registry change wrote rows of {sorted(unnamed)} without an audit row naming them")
 
 
 class Registry:
-    """A zhongtai registry in one database (SQLite file or PostgreSQL)."""
+    """A zhongtai registry in one database (SQLite file or PostgreSQL through psycopg 3).
+
+    :param create: create the schema in an empty database on first use (default).
+    """
 
     def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.url = url or default_url()
         self.engine = _make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _collect_touched)
         self._checked = False
         self._create = create
+        self._watchers: list[RevisionWatcher] = []
 
     def close(self) -> None:
+        """Stop any watchers and close every pooled connection."""
+        for watcher in self._watchers:
+            watcher.stop()
+        self._watchers.clear()
         self.engine.dispose()
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def where(self) -> str:
+        return safe_url(self.url)
+
     # -- schema --------------------------------------------------------------
+    def schema_status(self) -> migrate.SchemaStatus:
+        """Where this database stands against the installed migrations."""
+        try:
+            with self.engine.connect() as connection:
+                return migrate.status(connection)
+        except SQLAlchemyError as exc:
+            raise RegistryError(self._failure(exc)) from None
+
     def ensure_schema(self) -> None:
-        """Create the schema in an empty database; refuse anything that is not ours."""
+        """Create the schema in an empty database; refuse one that is older, newer or not ours."""
         if self._checked:
             return
-        try:
-            with self.engine.connect() as connection:
-                tables = set(inspect(connection).get_table_names())
-        except SQLAlchemyError as exc:
-            raise RegistryError(self._unreachable(exc)) from None
-        if RegistryState.__tablename__ not in tables:
-            if tables - _OWN_TABLES_PREFIXED(tables):
-                raise RegistryError(f"{safe_url(self.url)} is not a zhongtai registry (it has other tables)")
-            if not self._create:
-                raise RegistryError(f"{safe_url(self.url)} has no zhongtai registry")
-            self._create_schema()
-        else:
-            self._check_version()
+        status = self.schema_status()
+        if status.state == "empty" and self._create:
+            migrate.upgrade(self.engine, where=self.where, create_only=True)
+        elif not status.usable:
+            raise RegistryError(status.problem(self.where))
         self._checked = True
 
-    def _create_schema(self) -> None:
-        try:
-            with self.engine.begin() as connection:
-                Base.metadata.create_all(connection)
-                exists = connection.execute(select(RegistryState.id)).first()
-                if exists is None:
-                    connection.execute(RegistryState.__table__.insert().values(
-                        id=1, revision=0, schema_version=SCHEMA_VERSION, mode="development",
-                        changed_at=utcnow()))
-        except SQLAlchemyError as exc:
-            raise RegistryError(self._unreachable(exc)) from None
+    def upgrade(self, target: str = "heads") -> migrate.UpgradeResult:
+        """Upgrade the schema (``zhongtai db upgrade``); see :func:`zhongtai.core.registry.migrate.upgrade`."""
+        result = migrate.upgrade(self.engine, target, where=self.where)
+        self._checked = False
+        return result
 
-    def _check_version(self) -> None:
-        try:
-            with self.engine.connect() as connection:
-                version = connection.execute(
-                    select(RegistryState.schema_version).where(RegistryState.id == 1)).scalar_one_or_none()
-        except SQLAlchemyError as exc:
-            raise RegistryError(self._unreachable(exc)) from None
-        if version is None:
-            raise RegistryError(f"{safe_url(self.url)} is not a zhongtai registry (no state row)")
-        if version != SCHEMA_VERSION:
-            newer = "newer" if version > SCHEMA_VERSION else "older"
-            raise RegistryError(
-                f"registry schema version {version} is {newer} than this zhongtai understands "
-                f"({SCHEMA_VERSION}); run `zhongtai db upgrade` with a matching version"
-            )
-
-    def _unreachable(self, exc: BaseException) -> str:
+    def _failure(self, exc: BaseException, *, writing: bool = False) -> str:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         reason = detail[0] if detail else type(exc).__name__
-        if "file is not a database" in reason:
-            return f"{safe_url(self.url)} is not a zhongtai registry: {reason}"
-        return f"cannot use the registry at {safe_url(self.url)}: {reason}"
+        lowered = reason.lower()
+        unchanged = "; nothing was changed" if writing else ""
+        if "file is not a database" in lowered:
+            return f"{self.where} is not a zhongtai registry: {reason}"
+        if "readonly" in lowered.replace(" ", ""):
+            return f"the registry at {self.where} is read-only: {reason}{unchanged}"
+        if "locked" in lowered:
+            return f"the registry at {self.where} is locked by another process: {reason}{unchanged}"
+        if "disk" in lowered and "full" in lowered:
+            return f"the registry at {self.where} could not be written (disk full?): {reason}{unchanged}"
+        if isinstance(exc, OperationalError) and (
+            self.dialect == "postgresql" or exc.connection_invalidated or "unable to open" in lowered
+        ):
+            return f"cannot reach the registry at {self.where}: {reason}{unchanged}"
+        if writing:
+            return f"the registry at {self.where} refused the change: {reason}{unchanged}"
+        return f"cannot use the registry at {self.where}: {reason}"
 
     # -- reads ---------------------------------------------------------------
     @contextmanager
-    def _reading(self) -> Iterator[Session]:
+    def _reading(self, *, consistent: bool = False) -> Iterator[Session]:
+        """A read-only session; *consistent*: every statement sees the same committed state."""
         self.ensure_schema()
         try:
             with self._sessions() as session:
+                if consistent and self.dialect == "postgresql":
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 yield session
         except DBAPIError as exc:
-            raise RegistryError(self._unreachable(exc)) from None
+            raise RegistryError(self._failure(exc)) from None
 
     def revision(self) -> int:
         with self._reading() as session:
@@ -265,23 +379,55 @@ class Registry:
             return str(session.scalar(select(RegistryState.mode).where(RegistryState.id == 1)))
 
     def snapshot(self) -> Snapshot:
-        """Every business and enablement, read in one transaction."""
-        b, e = BusinessRow.__table__.c, EnablementRow.__table__.c
-        with self._reading() as session:
-            state = session.execute(
-                select(RegistryState.revision, RegistryState.mode).where(RegistryState.id == 1)).one()
-            businesses = [
-                Business(r.code, r.parent, r.name, r.owner, r.status, r.version, r.updated_at, r.updated_by)
-                for r in session.execute(select(b.code, b.parent, b.name, b.owner, b.status, b.version,
-                                                b.updated_at, b.updated_by))
-            ]
-            enablements = [
-                Enablement(r.business, r.plugin, bool(r.enabled), r.config or {}, r.priority, r.version,
-                           r.updated_at, r.updated_by)
-                for r in session.execute(select(e.business, e.plugin, e.enabled, e.config, e.priority,
-                                                e.version, e.updated_at, e.updated_by))
-            ]
-        return Snapshot(int(state.revision), businesses, enablements, state.mode)
+        """Every business and enablement, read in one consistent transaction."""
+        with self._reading(consistent=True) as session:
+            return self._load(session, *self._state(session))
+
+    def refreshed(self, old: Snapshot) -> Refresh:
+        """The registry now, reading only what changed since *old* when the audit log allows it.
+
+        Returns *old* itself (and no touched businesses) when nothing moved.
+        """
+        with self._reading(consistent=True) as session:
+            revision, mode = self._state(session)
+            if revision == old.revision and mode == old.mode:
+                return Refresh(old, frozenset())
+            touched = self._touched_since(session, old.revision, revision)
+            if touched is None:
+                return Refresh(self._load(session, revision, mode), None)
+            codes = sorted(touched)
+            businesses: dict[str, Business | None] = dict.fromkeys(codes)
+            enablements: dict[str, list[Enablement]] = {code: [] for code in codes}
+            for chunk in _chunks(codes):
+                for business in _businesses(session.execute(select(*_BUSINESS_COLUMNS).where(_B.code.in_(chunk)))):
+                    businesses[business.code] = business
+                rows = session.execute(select(*_ENABLEMENT_COLUMNS).where(_E.business.in_(chunk)))
+                for enablement in _enablements(rows):
+                    enablements[enablement.business].append(enablement)
+            return Refresh(old.updated(revision, mode, businesses, enablements), frozenset(touched))
+
+    def _state(self, session: Session) -> tuple[int, str]:
+        state = session.execute(
+            select(RegistryState.revision, RegistryState.mode).where(RegistryState.id == 1)).one()
+        return int(state.revision), str(state.mode)
+
+    def _load(self, session: Session, revision: int, mode: str) -> Snapshot:
+        businesses = _businesses(session.execute(select(*_BUSINESS_COLUMNS)))
+        enablements = _enablements(session.execute(select(*_ENABLEMENT_COLUMNS)))
+        return Snapshot(revision, businesses, enablements, mode)
+
+    def _touched_since(self, session: Session, old: int, new: int) -> set[str] | None:
+        """Businesses named by the audit rows of revisions (old, new]; None if that cannot be trusted."""
+        if not 0 <= old < new or new - old > INCREMENTAL_LIMIT:
+            return None
+        rows = session.execute(
+            select(AuditRow.revision, AuditRow.business).where(AuditRow.revision > old, AuditRow.revision <= new)
+        ).all()
+        revisions = {row.revision for row in rows}
+        businesses = {row.business for row in rows}
+        if len(revisions) != new - old or None in businesses or len(businesses) > INCREMENTAL_LIMIT:
+            return None  # pruned audit rows, a registry-wide change, or simply too much
+        return {code for code in businesses if code is not None}
 
     def audit(
         self, business: str | None = None, since: dt.datetime | None = None, limit: int | None = None,
@@ -313,6 +459,7 @@ class Registry:
         session = self._sessions()
         try:
             with session.begin():
+                session.connection(execution_options={migrate.WRITE_OPTION: True})
                 revision = session.execute(
                     update(RegistryState).where(RegistryState.id == 1)
                     .values(revision=RegistryState.revision + 1, changed_at=utcnow())
@@ -320,31 +467,30 @@ class Registry:
                 ).scalar_one()
                 tx = Transaction(session, actor, int(revision))
                 yield tx
-                if tx.audited == 0:
-                    raise RuntimeError("a registry change must record at least one audit row")
                 session.flush()
+                tx._check_complete()
         except DBAPIError as exc:
-            raise RegistryError(self._write_failure(exc)) from None
-        except Exception as exc:
-            from sqlalchemy.orm.exc import StaleDataError
-
-            if isinstance(exc, StaleDataError):
-                raise StaleWrite("the row was changed by someone else meanwhile; retry") from None
-            raise
+            raise RegistryError(self._failure(exc, writing=True)) from None
+        except StaleDataError:
+            raise StaleWrite("the row was changed by someone else meanwhile; reload and retry") from None
         finally:
             session.close()
 
-    def _write_failure(self, exc: DBAPIError) -> str:
-        text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        if "readonly" in text.replace(" ", "").lower():
-            return f"the registry at {safe_url(self.url)} is read-only: {text}"
-        if "locked" in text.lower():
-            return f"the registry at {safe_url(self.url)} is locked by another process: {text}"
-        if "full" in text.lower():
-            return f"the registry at {safe_url(self.url)} could not be written (disk full?): {text}"
-        return f"the registry at {safe_url(self.url)} refused the change: {text}"
+    # -- notifications -------------------------------------------------------
+    def watch(self, on_change: Callable[[int | None], None]) -> RevisionWatcher | None:
+        """Call *on_change(revision)* from a background thread whenever the revision moves.
 
-
-def _OWN_TABLES_PREFIXED(tables: set[str]) -> set[str]:  # noqa: N802 - reads like a constant
-    """Tables a half-created zhongtai registry (or an alembic run) may already hold."""
-    return {t for t in tables if t.startswith("zt_") or t == "alembic_version"}
+        PostgreSQL only (``LISTEN``); returns ``None`` where the database cannot
+        notify (SQLite): callers then rely on checking :meth:`revision`.
+        ``on_change(None)`` means "(re)connected: changes may have been missed".
+        The watcher holds its callback weakly and stops with :meth:`close`.
+        """
+        if self.dialect != "postgresql" or self.engine.dialect.driver != "psycopg":
+            return None
+        self.ensure_schema()
+        cargs, cparams = self.engine.dialect.create_connect_args(self.engine.url)
+        params = {**_PG_CONNECT_DEFAULTS, **cparams}
+        watcher = RevisionWatcher(tuple(cargs), params, on_change, where=self.where)
+        self._watchers.append(watcher)
+        watcher.start()
+        return watcher

@@ -105,8 +105,9 @@ def compile_plan(
         impl = loaded.hooks[point.name]
         argnames = tuple(impl.argnames)
         layers = plugin.levels if point.per_level else ((plugin.source, plugin.config),)
+        limit = platform.timeouts.seconds_for(point) if platform is not None else None
         for level, raw in layers:
-            function = impl.function
+            function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
             config = None
             if loaded.config_class is not None:
                 try:

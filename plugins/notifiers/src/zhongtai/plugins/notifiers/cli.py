@@ -1,0 +1,268 @@
+"""``zhongtai notify``: send messages, run the outbox worker, see where messages stand, record opt-outs.
+
+Thin commands over :mod:`.outbox` and :mod:`.worker`; those (and SQLAlchemy,
+jinja2, httpx) are imported inside the commands so ``zhongtai --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.state import CliState, pass_state
+
+if TYPE_CHECKING:
+    from zhongtai.plugins.notifiers.worker import WorkerStats
+
+KINDS = ("marketing", "notification", "verification")
+STATES = ("pending", "sending", "sent", "dead", "suppressed", "refused")
+
+
+@click.group()
+def notify() -> None:
+    """Send marketing messages, notifications and verification codes through the outbox.
+
+    \b
+    Example:
+      zhongtai notify send -b shop --kind notification --email ann@example.com --template order_shipped \\
+          --var order=42 --key order-42-shipped
+      zhongtai notify worker --concurrency 8
+      zhongtai notify status --business shop --state dead --messages
+      zhongtai notify optout 13800138000 --business shop
+    """
+
+
+def _parse_time(text: str | None) -> dt.datetime | None:
+    from zhongtai.core.errors import UserError
+
+    if text is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--after expects an ISO 8601 time such as 2025-06-01T09:00+08:00, got {text!r}") from None
+    if value.utcoffset() is None:
+        raise UserError(f"--after needs a UTC offset (e.g. {text}+08:00 or {text}Z)")
+    return value
+
+
+def _variables(pairs: tuple[str, ...], as_json: str | None) -> dict[str, Any]:
+    from zhongtai.core.errors import UserError
+
+    values: dict[str, Any] = {}
+    if as_json is not None:
+        try:
+            loaded = json.loads(as_json)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"--vars is not valid JSON: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise UserError("--vars must be a JSON object")
+        values.update(loaded)
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--var expects key=value, got {pair!r}")
+        values[key.strip()] = value
+    return values
+
+
+@notify.command()
+@click.option("--business", "-b", required=True, metavar="CODE", help="The business sending the message.")
+@click.option("--kind", required=True, type=click.Choice(KINDS), help="What the message is.")
+@click.option("--phone", help="Recipient phone number (SMS).")
+@click.option("--email", help="Recipient email address.")
+@click.option("--webhook", help="Recipient webhook endpoint (http(s) URL).")
+@click.option("--user", "user_id", help="Recipient in-app user id (inbox).")
+@click.option("--tz", "timezone", default="Asia/Shanghai", show_default=True, help="Recipient's IANA time zone.")
+@click.option("--template", help="Template name (see the notifiers.templates plugin).")
+@click.option("--var", "pairs", multiple=True, metavar="KEY=VALUE", help="A template variable (repeatable).")
+@click.option("--vars", "vars_json", metavar="JSON", help="Template variables as a JSON object.")
+@click.option("--body", help="Literal message text (instead of a template).")
+@click.option("--subject", help="Subject (email); overrides the template's.")
+@click.option("--key", "idempotency_key", help="Idempotency key: the same key is sent once.")
+@click.option("--after", help="Send no earlier than this ISO 8601 time (with offset).")
+@json_option
+@pass_state
+def send(state: CliState, business: str, kind: str, phone: str | None, email: str | None, webhook: str | None,
+         user_id: str | None, timezone: str, template: str | None, pairs: tuple[str, ...], vars_json: str | None,
+         body: str | None, subject: str | None, idempotency_key: str | None, after: str | None,
+         as_json: bool) -> None:
+    """Put one message in the outbox; a worker delivers it.
+
+    \b
+    Example:
+      zhongtai notify send -b shop --kind verification --phone 13800138000 --template login_code --var code=123456
+      zhongtai notify send -b shop --kind marketing --email ann@example.com --subject Sale --body "20% off" \\
+          --after 2025-06-01T09:00+08:00
+    """
+    from zhongtai.plugins.notifiers import outbox
+    from zhongtai.sdk import Recipient
+
+    recipient = Recipient(phone=phone, email=email, webhook=webhook, user_id=user_id, timezone=timezone)
+    result = outbox.send(
+        state.platform, business, kind=kind, recipient=recipient, template=template,
+        variables=_variables(pairs, vars_json), body=body, subject=subject, idempotency_key=idempotency_key,
+        send_after=_parse_time(after),
+    )
+    if as_json:
+        echo_json({"id": result.id, "state": result.state, "due_at": result.due_at.isoformat(),
+                   "duplicate": result.duplicate, "reason": result.reason})
+        return
+    seen = " (already submitted with this key; nothing new was written)" if result.duplicate else ""
+    click.echo(f"{result.id} {result.state}, due {result.due_at.isoformat(timespec='seconds')}{seen}")
+    if result.reason:
+        click.echo(f"  {result.reason}")
+
+
+def _progress_line(stats: WorkerStats, elapsed: float) -> str:
+    rate = stats.claimed / elapsed if elapsed > 0 else 0.0
+    return (f"claimed {stats.claimed}  sent {stats.sent}  retried {stats.retried}  dead {stats.dead}  "
+            f"suppressed {stats.suppressed}  deferred {stats.deferred}  ({rate:.0f} msg/s)")
+
+
+@notify.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Deliveries in flight at once.")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000),
+              help="Messages claimed per round trip.")
+@click.option("--lease", "lease_seconds", default=120.0, show_default=True, type=click.FloatRange(1, None),
+              help="Seconds a claim lasts before another worker may take the message again.")
+@click.option("--max-attempts", default=8, show_default=True, type=click.IntRange(1, 100),
+              help="Attempts before a message is dead.")
+@click.option("--backoff", "base_seconds", default=5.0, show_default=True, type=click.FloatRange(0, None),
+              help="First retry delay in seconds (doubles each attempt, with jitter, capped at 1 h).")
+@click.option("--idle", "idle_seconds", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds to wait when nothing is due.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@pass_state
+def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease_seconds: float,
+           max_attempts: int, base_seconds: float, idle_seconds: float, quiet: bool) -> None:
+    """Deliver due messages until stopped (Ctrl-C or SIGTERM finish the current batch first).
+
+    Run several on PostgreSQL (processes or hosts): they share the outbox
+    safely.  On SQLite run one at a time.
+
+    \b
+    Example:
+      zhongtai notify worker --concurrency 8
+      zhongtai notify worker --once
+    """
+    import signal
+    import sys
+    import threading
+
+    from zhongtai.plugins.notifiers.worker import RetryPolicy, Worker
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        if not quiet:
+            click.echo("Stopping after the current batch ...", err=True)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    tty = sys.stderr.isatty()
+    started = time.monotonic()
+    shown = [0.0]
+
+    def show(stats: WorkerStats) -> None:
+        now = time.monotonic()
+        if quiet or now - shown[0] < (0.2 if tty else 5.0):
+            return
+        shown[0] = now
+        line = _progress_line(stats, now - started)
+        click.echo(f"\r{line}" if tty else line, err=True, nl=not tty)
+
+    runner = Worker(state.platform, concurrency=concurrency, batch_size=batch_size, lease_seconds=lease_seconds,
+                    retry=RetryPolicy(max_attempts=max_attempts, base_seconds=base_seconds))
+    try:
+        total = runner.run(once=once, stop=stop, idle_seconds=idle_seconds, on_batch=show)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if tty and not quiet:
+        click.echo("", err=True)
+    click.echo(_progress_line(total, time.monotonic() - started))
+
+
+@notify.command()
+@click.option("--business", "-b", metavar="CODE", help="Only this business and its descendants.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind of message.")
+@click.option("--state", "state_", type=click.Choice(STATES), help="Only messages in this state.")
+@click.option("--messages", "list_messages", is_flag=True, help="List recent messages instead of counts.")
+@click.option("--id", "message_id", help="Show one message with every delivery attempt.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Messages to list.")
+@json_option
+@pass_state
+def status(state: CliState, business: str | None, kind: str | None, state_: str | None, list_messages: bool,
+           message_id: str | None, limit: int, as_json: bool) -> None:
+    """How many messages are in each state, or the messages themselves.
+
+    \b
+    Example:
+      zhongtai notify status --business shop
+      zhongtai notify status --state dead --messages
+      zhongtai notify status --id msg_0123...
+    """
+    from zhongtai.core.jsonio import to_json
+    from zhongtai.plugins.notifiers import outbox
+
+    platform = state.platform
+    if message_id:
+        info = outbox.message(platform, message_id)
+        if as_json:
+            echo_json(to_json(info))
+            return
+        click.echo(f"{info.id}  {info.business}  {info.kind}  {info.state}  attempts {info.attempts}")
+        click.echo(f"due {info.due_at.isoformat(timespec='seconds')}  reason: {info.reason or '-'}")
+        echo_table(["#", "at", "channel", "status", "response", "error"],
+                   [[a.number, a.at.isoformat(timespec="seconds"), a.channel, a.status, a.provider_response, a.error]
+                    for a in info.history], empty="No delivery attempts yet.")
+        return
+    if list_messages:
+        rows = outbox.messages(platform, business=business, kind=kind, state=state_, limit=limit)
+        if as_json:
+            echo_json(to_json(rows))
+            return
+        echo_table(["id", "business", "kind", "state", "attempts", "due", "reason"],
+                   [[m.id, m.business, m.kind, m.state, m.attempts, m.due_at.isoformat(timespec="seconds"),
+                     m.reason] for m in rows], empty="No messages match.")
+        return
+    counts = outbox.counts(platform, business=business, kind=kind, state=state_)
+    if as_json:
+        echo_json(to_json(counts))
+        return
+    echo_table(["business", "kind", "state", "messages"], [[c.business, c.kind, c.state, c.count] for c in counts],
+               empty="No messages match.")
+
+
+@notify.command()
+@click.argument("recipient")
+@click.option("--business", "-b", required=True, metavar="CODE",
+              help="The business whose marketing the recipient refuses (its sub-businesses too).")
+@click.option("--undo", is_flag=True, help="Withdraw the opt-out instead.")
+@pass_state
+def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
+    """Record that RECIPIENT wants no marketing from a business (phone, email, webhook URL or user:ID).
+
+    \b
+    Example:
+      zhongtai notify optout 13800138000 --business shop
+      zhongtai notify optout ann@example.com --business shop --undo
+    """
+    from zhongtai.plugins.notifiers import outbox
+
+    if undo:
+        result = outbox.opt_in(state.platform, business, recipient)
+        click.echo(f"{result.address} may receive marketing from {business} again" if result.changed
+                   else f"{result.address} had not opted out at {business}; nothing changed")
+        return
+    result = outbox.opt_out(state.platform, business, recipient, source="cli")
+    click.echo(f"{result.address} opted out of marketing from {business} and its sub-businesses"
+               + ("" if result.changed else " (already recorded)"))
