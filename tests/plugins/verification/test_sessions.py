@@ -1,4 +1,8 @@
-"""Verification sessions through the real kernel and the registry database (SQLite and PostgreSQL)."""
+"""Verification sessions through the real kernel and the registry database.
+
+Tests of what the database must guarantee (transactions, counters, nothing half-written)
+run on SQLite and PostgreSQL (``world``); pure rule checks on SQLite only (``sqlite_world``).
+"""
 
 from __future__ import annotations
 
@@ -103,7 +107,8 @@ def test_an_expired_code_is_refused_without_counting_and_resend_replaces_it(worl
     assert verifier.submit(view.id, "sms-code", new).accepted
 
 
-def test_resend_has_a_cooldown_and_a_limit(world: World) -> None:
+def test_resend_has_a_cooldown_and_a_limit(sqlite_world: World) -> None:
+    world = sqlite_world
     verifier = world.verifier
     view = verifier.start("fin", "signup", FINANCE)
     with pytest.raises(ResendTooSoonError, match="in 60 s"):
@@ -120,7 +125,8 @@ def test_resend_has_a_cooldown_and_a_limit(world: World) -> None:
     assert len(world.inbox.messages) == 5 and verifier.show(view.id).steps[0].sends == 5
 
 
-def test_a_code_is_single_use(world: World) -> None:
+def test_a_code_is_single_use(sqlite_world: World) -> None:
+    world = sqlite_world
     verifier = world.verifier
     verifier.platform.enable("verification.standard", "fin.loans",
                              config={"flows": {"double": ["sms-code", "email-code"]}})
@@ -234,14 +240,16 @@ def test_without_a_notifier_channel_start_is_refused_and_writes_nothing(world: W
     world.verifier.start("mall", "finance-onboarding", FINANCE)  # no codes needed: fine
 
 
-def test_a_channel_that_cannot_deliver_refuses_the_start(world: World) -> None:
+def test_a_channel_that_cannot_deliver_refuses_the_start(sqlite_world: World) -> None:
+    world = sqlite_world
     world.platform.enable("test.inbox", "fin.loans", config={"status": "failed"})
     with pytest.raises(DeliveryFailedError, match=r"test\.inbox: failed"):
         world.verifier.start("fin.loans", "signup", FINANCE)
     assert rows(world, SessionRow) == []
 
 
-def test_bad_subjects_and_flows_are_clear_errors(world: World) -> None:
+def test_bad_subjects_and_flows_are_clear_errors(sqlite_world: World) -> None:
+    world = sqlite_world
     verifier = world.verifier
     with pytest.raises(InvalidValueError, match="subject phone: phone must be a mainland mobile") as caught:
         verifier.start("fin", "signup", {"phone": "12345"})
