@@ -9,6 +9,7 @@ every step, then rolls back, and returns the same report.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ import attrs
 
 from zhongtai.core.config import build_config, describe_fields, mask_config
 from zhongtai.core.discovery import OK
-from zhongtai.core.errors import ConfigError, ConflictError, NotFound, PluginUnavailable, UserError
+from zhongtai.core.errors import ConfigError, ConflictError, NotFound, PluginUnavailable, RegistryError, UserError
 from zhongtai.core.extension import Policy
 from zhongtai.core.identity import parent_of, validate_code
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
@@ -85,6 +86,8 @@ class ChangeReport:
     applied: bool
     revision: int | None = None
     warnings: tuple[str, ...] = ()
+    #: The changed row's version afterwards: pass it as ``expected_version`` to change it again safely.
+    version: int | None = None
 
 
 class _DryRun(Exception):
@@ -124,7 +127,8 @@ def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> Cha
             report = attrs.evolve(report, applied=True, revision=tx.revision)
     except _DryRun as dry:
         return dry.report
-    platform.refresh()
+    with contextlib.suppress(RegistryError):  # committed; the platform catches up on its next check
+        platform.refresh()
     return report
 
 
@@ -142,24 +146,27 @@ def create_business(
             raise UserError(f"business {code!r} already exists")
         if parent is not None and parent not in snap.businesses:
             raise NotFound(f"cannot create {code!r}: its parent business {parent!r} does not exist")
-        tx.add_business(code, parent, name or code, owner)
+        written = tx.add_business(code, parent, name or code, owner)
         after = {"code": code, "parent": parent, "name": name or code, "owner": owner, "status": "active"}
         tx.record("business.create", business=code, after=after)
+        tx.flush()
         new = snap.replaced(business=Business(code, parent, name or code, owner))
-        return ChangeReport("business.create", code, None, None, after, _impact(snap, new, code), False)
+        return ChangeReport("business.create", code, None, None, after, _impact(snap, new, code), False,
+                            version=written.version)
 
     return _run(platform, actor, dry_run, body)
 
 
 def set_status(
     platform: Platform, code: str, status: str, *, actor: str | None = None, dry_run: bool = False,
+    expected_version: int | None = None,
 ) -> ChangeReport:
     validate_code(code)
     if status not in STATUSES:
         raise UserError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
-        row = tx.require_business(code)
+        row = tx.require_business(code, expected_version=expected_version)
         if row.status == status:
             raise UserError(f"business {code} is already {status}")
         before = {"status": row.status}
@@ -167,8 +174,10 @@ def set_status(
         row.updated_by = tx.actor
         action = "business.suspend" if status == "suspended" else "business.resume"
         tx.record(action, business=code, before=before, after={"status": status})
+        tx.flush()
         new = snap.replaced(business=attrs.evolve(snap.businesses[code], status=status))
-        return ChangeReport(action, code, None, before, {"status": status}, _impact(snap, new, code), False)
+        return ChangeReport(action, code, None, before, {"status": status}, _impact(snap, new, code), False,
+                            version=row.version)
 
     return _run(platform, actor, dry_run, body)
 
@@ -256,17 +265,19 @@ def enable(
         before, after = _row_view(cls, current), _row_view(cls, row)
         if current is not None and before == after and current.config == base:
             raise UserError(f"plugin {plugin!r} is already enabled at {business} with this config")
-        tx.put_enablement(business, plugin, enabled=True, config=base, priority=new_priority,
-                          expected_version=expected_version)
+        written = tx.put_enablement(business, plugin, enabled=True, config=base, priority=new_priority,
+                                    expected_version=expected_version)
         tx.record("plugin.enable", business=business, plugin=plugin, before=before, after=after)
+        tx.flush()
         return ChangeReport("plugin.enable", business, plugin, before, after, _impact(snap, new, business),
-                            False, warnings=tuple(warnings))
+                            False, warnings=tuple(warnings), version=written.version)
 
     return _run(platform, actor, dry_run, body)
 
 
 def disable(
     platform: Platform, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False,
+    expected_version: int | None = None,
 ) -> ChangeReport:
     validate_code(business)
     info = platform.plugins.get(plugin)
@@ -292,11 +303,13 @@ def disable(
             raise UserError(f"plugin {plugin!r} is not enabled at {business} or above it")
         row = Enablement(business, plugin, False, {}, 0)
         new = snap.replaced(enablement=row)
-        tx.put_enablement(business, plugin, enabled=False, config={}, priority=0)
+        written = tx.put_enablement(business, plugin, enabled=False, config={}, priority=0,
+                                    expected_version=expected_version)
         before, after = _row_view(cls, current), _row_view(cls, row)
         tx.record("plugin.disable", business=business, plugin=plugin, before=before, after=after)
+        tx.flush()
         return ChangeReport("plugin.disable", business, plugin, before, after, _impact(snap, new, business),
-                            False)
+                            False, version=written.version)
 
     return _run(platform, actor, dry_run, body)
 
