@@ -130,10 +130,10 @@ class Money:
 
 @attrs.frozen
 class CartLine:
-    """``quantity`` units of ``sku`` (an integer, at least 1)."""
+    """``quantity`` units of ``sku`` (an integer, at least 1; default 1)."""
 
     sku: str = attrs.field(validator=_non_empty)
-    quantity: int = attrs.field(validator=_positive_int)
+    quantity: int = attrs.field(default=1, validator=_positive_int)
 
 
 @attrs.frozen

@@ -151,3 +151,9 @@ def round_order(quote: Quote, *, by: str = DEFAULT) -> Quote:
                       allocation=tuple(quote.money(share - line.total.amount)
                                        for share, line in zip(shares, quote.lines)))
     return attrs.evolve(quote, lines=lines, adjustments=(*quote.adjustments, step))
+
+
+def unrecognised_coupons(quote: Quote, request: QuoteRequest) -> list[str]:
+    """Coupon codes of *request* that no step of *quote* mentions (no enabled plugin knows them)."""
+    mentioned = {step.code for step in quote.adjustments}
+    return [code for code in dict.fromkeys(request.coupons) if code not in mentioned]
