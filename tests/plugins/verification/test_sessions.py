@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.plugins.verification.conftest import TOTP_KEY, World, enable_verification
-from zhongtai.core.errors import UserError
+from zhongtai.core.errors import UserError, ZhongtaiError
 from zhongtai.core.markers import hookimpl
 from zhongtai.core.specs.verification import Component, ComponentHandler, StepRequest, StepResult
 from zhongtai.plugins.verification import otp
@@ -305,3 +305,18 @@ def test_the_more_specific_business_wins_a_component_and_concurrent_changes_reco
     assert [a.outcome for a in after.attempts] == ["rejected"]  # only the one that landed first
     assert after.current == "id-number" and after.steps[0].attempts == 1
     assert verifier.submit(view.id, "id-number", ID_NUMBER).accepted  # a retry goes through
+
+
+def test_the_server_key_may_come_from_the_environment_and_is_never_shown(
+        sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = sqlite_world
+    monkeypatch.setenv("ZT_TEST_VERIFY_KEY", "from-the-environment-0123456789")
+    world.platform.enable("verification.standard", "fin.loans", config={"server_key": "env:ZT_TEST_VERIFY_KEY"})
+    assert world.platform.effective_config("verification.standard", "fin.loans")["server_key"] == "********"
+    view = world.verifier.start("fin.loans", "signup", FINANCE)
+    assert world.verifier.submit(view.id, "sms-code", world.inbox.last_code()).accepted
+    assert "from-the-environment" not in dump(world)
+    monkeypatch.delenv("ZT_TEST_VERIFY_KEY")
+    world.platform.enable("verification.standard", "fin.loans", config={"code_length": 8})  # new plan, no env
+    with pytest.raises(ZhongtaiError, match="environment variable 'ZT_TEST_VERIFY_KEY', which is not set"):
+        world.verifier.start("fin.loans", "signup", FINANCE)
