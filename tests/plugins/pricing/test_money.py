@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from zhongtai.core.errors import UserError
 from zhongtai.core.specs.pricing import Money
-from zhongtai.plugins.pricing.errors import InvalidAmountError, UnknownCurrencyError
-from zhongtai.plugins.pricing.money import allocate, check_currency, currency_digits, parse_amount
+from zhongtai.plugins.pricing.errors import UnknownCurrencyError
+from zhongtai.plugins.pricing.money import allocate, check_currency, currency_digits
 
 
 @pytest.mark.parametrize(("code", "digits"), [("CNY", 2), ("JPY", 0), ("BHD", 3), ("USD", 2), ("KWD", 3)])
@@ -28,18 +26,6 @@ def test_unknown_currency_is_a_user_error():
 def test_money_refuses_a_float():
     with pytest.raises(TypeError, match="float is refused"):
         Money(12.5, "CNY")  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize("value", [12.5, True, "twelve", "NaN", "Infinity", None])
-def test_parse_amount_refuses_anything_inexact(value):
-    with pytest.raises(InvalidAmountError):
-        parse_amount(value, what="price")
-
-
-@pytest.mark.parametrize(("value", "expected"), [("12.50", Decimal("12.50")), (3, Decimal(3)),
-                                                 (Decimal("0.1"), Decimal("0.1")), (" 7 ", Decimal(7))])
-def test_parse_amount_keeps_exact_decimals(value, expected):
-    assert parse_amount(value) == expected
 
 
 def test_allocate_gives_leftover_units_to_the_largest_remainders():

@@ -13,10 +13,6 @@ class UnknownCurrencyError(PricingError):
     """A currency code that is not an ISO 4217 currency known to CLDR."""
 
 
-class InvalidAmountError(PricingError):
-    """An amount that is not an exact decimal (a float, text that is no number, infinity)."""
-
-
 class MixedCurrencyError(PricingError):
     """Prices or amounts in more than one currency for one quote."""
 

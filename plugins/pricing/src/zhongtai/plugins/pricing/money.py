@@ -1,6 +1,6 @@
 """Currency facts from CLDR (babel) and exact arithmetic in minor units.
 
-Amounts are ``Decimal``; a float is refused wherever an amount enters.
+Amounts are ``Decimal`` (:class:`~zhongtai.core.specs.pricing.Money` refuses a float).
 :func:`allocate` splits an integer number of units proportionally with the
 largest-remainder method, so the parts always add up exactly to the whole.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from zhongtai.plugins.pricing.errors import InvalidAmountError, UnknownCurrencyError
+from zhongtai.plugins.pricing.errors import UnknownCurrencyError
 
 
 @functools.cache
@@ -34,21 +34,6 @@ def currency_digits(code: str) -> int:
     from babel.numbers import get_currency_precision
 
     return int(get_currency_precision(check_currency(code)))
-
-
-def parse_amount(value: object, *, what: str = "amount") -> Decimal:
-    """An exact, finite ``Decimal`` from a ``Decimal``, an ``int`` or decimal text; never a float."""
-    if isinstance(value, float):
-        raise InvalidAmountError(f"{what}: {value!r} is a float; give money as a decimal string such as \"12.50\"")
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
-        raise InvalidAmountError(f"{what}: expected a decimal string such as \"12.50\", got {value!r}")
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise InvalidAmountError(f"{what}: {value!r} is not a decimal number") from None
-    if not amount.is_finite():
-        raise InvalidAmountError(f"{what}: {value!r} is not a finite amount")
-    return amount
 
 
 def fits(amount: Decimal, digits: int) -> bool:
