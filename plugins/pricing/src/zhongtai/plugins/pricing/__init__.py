@@ -9,6 +9,7 @@ Modules, one job each:
 ``errors``       the package's user errors
 ``money``        currency facts from CLDR (babel), amounts, minor units, allocation
 ``validity``     validity windows (ISO 8601 instants with a UTC offset)
+``fields``       validators shared by the config classes
 ``layers``       a plugin's config at each business level it is enabled at
 ``steps``        line-level and order-level discounts that keep a quote exact
 ``price_list``   plugin ``pricing.price-list`` (``pricing.base_price``)
