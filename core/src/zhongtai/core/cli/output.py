@@ -7,7 +7,6 @@ module.  Column widths count East Asian wide characters (中台) as two cells.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from zhongtai.core.management import ChangeReport
+    from zhongtai.core.management import ChangeReport, Impact
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (for scripts) instead of a table.")
 dry_run_option = click.option(
@@ -56,6 +55,8 @@ def echo_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, empty: 
 
 def echo_json(data: Any) -> None:
     """Print JSON-ready *data* (see :func:`zhongtai.core.jsonio.to_json`)."""
+    import json
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -68,10 +69,10 @@ def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-def describe_impact(report: ChangeReport) -> list[tuple[str, str]]:
-    """(business, what changes there) for every business the change touches."""
+def describe_impact(impacts: Iterable[Impact], new_business: str | None = None) -> list[tuple[str, str]]:
+    """(business, what changes there) for every business a change touches."""
     rows = []
-    for impact in report.impact:
+    for impact in impacts:
         parts = []
         if impact.status:
             parts.append(f"status -> {impact.status}")
@@ -81,7 +82,7 @@ def describe_impact(report: ChangeReport) -> list[tuple[str, str]]:
             parts.append("loses " + ", ".join(impact.removed))
         if impact.reconfigured:
             parts.append("reconfigured " + ", ".join(impact.reconfigured))
-        if report.action == "business.create" and impact.business == report.business:
+        if impact.business == new_business:
             parts = ["new business"]
         rows.append((impact.business, "; ".join(parts) or "no change in effective plugins"))
     return rows
@@ -105,10 +106,13 @@ def echo_change(report: ChangeReport, done: str, would: str, as_json: bool) -> N
     else:
         click.echo(f"Dry run: {would}; nothing was written.")
     _echo_before_after(report.before, report.after)
-    echo_table(["business", "effect"], describe_impact(report))
+    created = report.business if report.action == "business.create" else None
+    echo_table(["business", "effect"], describe_impact(report.impact, created))
 
 
 def _echo_before_after(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> None:
+    import json
+
     if before is not None:
         click.echo(f"  before: {json.dumps(before, ensure_ascii=False, default=str)}")
     if after is not None:

@@ -1,0 +1,120 @@
+"""``zhongtai doctor``: everything wrong with the installed plugins and the registry.
+
+:func:`diagnose` imports every installed plugin (like ``plugins list --check``)
+and checks the registry against them.  Each problem is a :class:`Finding`:
+
+================== ======== ==========================================================
+check              severity what
+================== ======== ==========================================================
+plugin-failed      error    bad manifest, import failure, hookimpl/manifest mismatch
+plugin-incompatible error   the plugin's API range excludes this kernel
+not-installed      error    enabled in the registry, but no distribution provides it
+retired-enabled    error    a retired plugin is still enabled somewhere
+invalid-config     error    a stored config no longer fits the plugin's config class
+conflict           error    two plugins answer the same ``first`` point at one business
+                            with equal priority
+deprecated-in-use  warning  a deprecated plugin is effectively enabled somewhere
+================== ======== ==========================================================
+
+Anything found is wrong: the CLI exits 1 when the list is not empty.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from zhongtai.core.discovery import FAILED, INCOMPATIBLE
+from zhongtai.core.errors import UserError
+from zhongtai.core.extension import Policy
+
+if TYPE_CHECKING:
+    from zhongtai.core.registry.snapshot import Snapshot
+    from zhongtai.core.runtime.platform import Platform
+
+
+@attrs.frozen
+class Finding:
+    severity: str  # error | warning
+    check: str
+    subject: str  # the plugin (or business) the finding is about
+    message: str
+    business: str | None = None
+
+
+def _plugin_findings(platform: Platform) -> list[Finding]:
+    findings = []
+    platform.plugins.load_all()
+    for info in platform.plugins.infos():
+        if info.status == FAILED:
+            findings.append(Finding("error", "plugin-failed", info.name, f"failed: {info.error}"))
+        elif info.status == INCOMPATIBLE:
+            findings.append(Finding("error", "plugin-incompatible", info.name, f"incompatible: {info.error}"))
+    return findings
+
+
+def _registry_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+    findings = []
+    for code, rows in sorted(snapshot.enablements.items()):
+        for plugin, row in sorted(rows.items()):
+            if not row.enabled:
+                continue
+            info = platform.plugins.get(plugin)
+            if info is None:
+                findings.append(Finding("error", "not-installed", plugin,
+                                        f"enabled at {code} but no installed distribution provides it", code))
+            elif info.lifecycle == "retired":
+                findings.append(Finding("error", "retired-enabled", plugin,
+                                        f"retired, but still enabled at {code}", code))
+            elif info.lifecycle == "deprecated":
+                users = [u for u in snapshot.users_of(plugin) if u == code or u.startswith(code + ".")]
+                if users:
+                    findings.append(Finding("warning", "deprecated-in-use", plugin,
+                                            f"deprecated, enabled at {code} (in use by {', '.join(users)})", code))
+    return findings
+
+
+def _config_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+    from zhongtai.core.management import _usable, _validate_config
+
+    findings = []
+    for code, rows in sorted(snapshot.enablements.items()):
+        for plugin, row in sorted(rows.items()):
+            info = platform.plugins.get(plugin)
+            if not row.enabled or info is None or not info.usable:
+                continue
+            try:
+                cls, _ = _usable(platform, plugin)
+                _validate_config(platform, plugin, cls, snapshot, code)
+            except UserError as exc:
+                findings.append(Finding("error", "invalid-config", plugin, f"at {code}: {exc.message}", code))
+    return findings
+
+
+def _conflict_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+    """Pairs of enabled plugins at one business, equal priority, sharing a ``first`` point."""
+    findings = []
+    firsts = {name for name, point in platform.extension_points.items() if point.policy is Policy.FIRST}
+    for code, rows in sorted(snapshot.enablements.items()):
+        enabled = sorted((p, r.priority) for p, r in rows.items() if r.enabled and platform.plugins.get(p))
+        for i, (one, priority) in enumerate(enabled):
+            for other, other_priority in enabled[i + 1:]:
+                if priority != other_priority:
+                    continue
+                mine = set(platform.plugins.require(one).extension_points) & firsts
+                shared = sorted(mine & set(platform.plugins.require(other).extension_points))
+                if shared:
+                    findings.append(Finding(
+                        "error", "conflict", f"{one}, {other}",
+                        f"both answer {shared[0]} at {code} with priority {priority}; give one another priority",
+                        code))
+    return findings
+
+
+def diagnose(platform: Platform) -> list[Finding]:
+    """Every problem found, errors first, in a stable order."""
+    snapshot = platform.registry.snapshot()
+    findings = [*_plugin_findings(platform), *_registry_findings(platform, snapshot),
+                *_config_findings(platform, snapshot), *_conflict_findings(platform, snapshot)]
+    return sorted(findings, key=lambda f: (f.severity != "error", f.check, f.subject, f.business or ""))
