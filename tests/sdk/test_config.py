@@ -1,4 +1,5 @@
 """Config helpers: setting(), secret_field(), load_config() behave like the kernel's config handling."""
+# ruff: noqa: RUF009  (setting() and secret_field() are attrs field specifiers, like attrs.field)
 
 from __future__ import annotations
 

@@ -67,6 +67,7 @@ def test_importing_a_submodule_imports_no_kernel_module() -> None:
     import subprocess
     import sys
 
-    code = "import sys, zhongtai.sdk; print(sorted(m for m in sys.modules if m.startswith(('zhongtai.core', 'pluggy'))))"
+    code = ("import sys, zhongtai.sdk\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('zhongtai.core', 'pluggy'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
