@@ -17,6 +17,7 @@ registry is back.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import threading
@@ -40,6 +41,7 @@ from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
 from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.plan import CallPlan, compile_plan
+from zhongtai.core.runtime.timeouts import CallTimeouts
 from zhongtai.core.specs import SPEC_MODULES
 
 
@@ -98,6 +100,8 @@ class Platform:
     :param plugin_path: where to discover installed plugins (default ``sys.path``).
     :param discover: set ``False`` to start with no installed plugins (tests, benchmarks).
     :param refresh_interval: seconds between registry revision checks on the call path.
+    :param timeouts: per extension point, seconds each implementation may take where
+        the point's failure policy allows dropping it (see ``runtime/timeouts.py``).
     :param listen: hear about changes as they commit (PostgreSQL ``LISTEN``; a
         background thread and one connection, started on the first call).  Default:
         on when ``refresh_interval > 0`` (with 0 every call checks anyway).
@@ -113,8 +117,10 @@ class Platform:
         refresh_interval: float = 0.5,
         api_version: str = API_VERSION,
         listen: bool | None = None,
+        timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.registry = registry or Registry(database_url)
+        self.timeouts = CallTimeouts(timeouts)
         self.api_version = api_version
         self.refresh_interval = refresh_interval
         self.extension_points: dict[str, ExtensionPoint] = {}
@@ -217,6 +223,7 @@ class Platform:
     def close(self) -> None:
         """Stop listening and close the registry's connections."""
         self._watcher = None
+        self.timeouts.close()
         self.registry.close()
 
     def _invalidate(self, codes: Iterable[str], snapshot: Snapshot) -> None:
@@ -247,10 +254,8 @@ class Platform:
         if self._stale_since is not None and watcher is not None and not watcher.connected and not self._wake:
             return  # the registry is down: the watcher probes it and wakes us; calls never wait on it
         self._wake = False
-        try:
+        with contextlib.suppress(RegistryError):  # keep serving the last good plans; status() says so
             self.refresh()
-        except RegistryError:
-            pass  # keep serving the last good plans; status() reports it
 
     # -- dispatch ------------------------------------------------------------------
     def business(self, code: str) -> BusinessView:
