@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -104,8 +105,14 @@ def _make_engine(url: str) -> Engine:
     parsed = _parse(url)
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
+    busy_timeout = 10.0
     if backend == "sqlite":
-        kwargs["connect_args"] = {"timeout": 10.0}
+        # how long a writer waits for another process's lock: ?timeout=SECONDS in the URL
+        try:
+            busy_timeout = float(str(parsed.query.get("timeout", busy_timeout)))
+        except ValueError:
+            raise RegistryError(f"invalid timeout in database URL {safe_url(url)}") from None
+        kwargs["connect_args"] = {"timeout": busy_timeout}
     elif backend == "postgresql":
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {k: v for k, v in _PG_CONNECT_DEFAULTS.items() if k not in parsed.query}
@@ -114,19 +121,19 @@ def _make_engine(url: str) -> Engine:
     except Exception as exc:  # noqa: BLE001 - missing driver, bad option ...
         raise RegistryError(f"cannot use database {safe_url(url)}: {exc}") from None
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "connect", functools.partial(_sqlite_connect, busy_ms=int(busy_timeout * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, busy_ms: int = 10_000) -> None:
     # Take transactions out of the driver's hands (it would not BEGIN before a SELECT, so
     # two SELECTs could see two states); _sqlite_begin emits BEGIN itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         with contextlib.suppress(Exception):  # a read-only file keeps its journal mode
             cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; persists
     finally:
