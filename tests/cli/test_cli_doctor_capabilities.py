@@ -149,3 +149,19 @@ def test_unreachable_database_and_foreign_files(zt, tmp_path, unchanged):
     with unchanged(f"sqlite:///{foreign}"):
         done = zt("business", "create", "edu", url=f"sqlite:///{foreign}")
     assert done.returncode == 1 and "not a zhongtai registry" in done.stderr
+
+
+def test_shell_completion_of_commands_plugins_and_points(plugin_site, sqlite_url):
+    def complete(words, cword):
+        env = {**subprocess_env(plugin_site, sqlite_url), "_ZHONGTAI_COMPLETE": "bash_complete",
+               "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+        done = subprocess.run([SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+
+    assert "plugins" in complete("zhongtai plu", 1)
+    assert complete("zhongtai plugins show test.a", 3) == ["test.alpha"]
+    assert complete("zhongtai call pricing.b", 2) == ["pricing.base_price"]
+    source = subprocess.run([SCRIPT], env={**subprocess_env(plugin_site, sqlite_url),
+                                           "_ZHONGTAI_COMPLETE": "bash_source"}, capture_output=True, text=True)
+    assert "_zhongtai_completion" in source.stdout

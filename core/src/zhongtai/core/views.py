@@ -14,9 +14,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from zhongtai.core.config import MASK, describe_fields, mask_config, to_json_value
 from zhongtai.core.discovery import OK, PluginInfo
 from zhongtai.core.errors import PluginUnavailable
+
+# zhongtai.core.config is imported inside the functions that need it: `plugins list` must stay fast.
 
 if TYPE_CHECKING:
     from zhongtai.core.registry.snapshot import Business, Snapshot
@@ -76,6 +77,8 @@ def config_class(platform: Platform, plugin: str) -> tuple[type | None, bool]:
 
 def masked(platform: Platform, plugin: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     """*raw* with secrets masked; every value masked if the plugin's secrets are unknown."""
+    from zhongtai.core.config import MASK, mask_config
+
     cls, known = config_class(platform, plugin)
     if not known:
         return {key: MASK for key in raw}
@@ -88,6 +91,8 @@ def plugin_detail(platform: Platform, name: str) -> dict[str, Any]:
     Loads (imports) the plugin to read its config class; a failure to load is
     reported in ``status``/``error``, not raised.
     """
+    from zhongtai.core.config import describe_fields, to_json_value
+
     info = platform.plugins.require(name)
     if info.status == OK:
         info = platform.plugins.load_quietly(name)
@@ -118,6 +123,8 @@ def plugin_detail(platform: Platform, name: str) -> dict[str, Any]:
 
 def config_view(platform: Platform, plugin: str, business: str) -> dict[str, Any]:
     """The effective merged config of *plugin* at *business*, masked, with where each key comes from."""
+    from zhongtai.core.config import MASK, to_json_value
+
     merged = platform.effective_config(plugin, business, masked=True)
     effective = platform.snapshot.effective(business)[plugin]
     sources: dict[str, str] = {}

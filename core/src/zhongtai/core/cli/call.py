@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from zhongtai.core.cli.completion import extension_point_names
 from zhongtai.core.cli.output import echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
@@ -28,7 +29,7 @@ def _compact(value: object, limit: int = 70) -> str:
 
 
 @click.command()
-@click.argument("extension_point")
+@click.argument("extension_point", shell_complete=extension_point_names)
 @click.option("--business", "-b", metavar="CODE", required=True, help="The business the call is for.")
 @click.option("--input", "-i", "input_", metavar="JSON|@FILE", default="{}", show_default=True,
               help="A JSON object of the extension point's inputs, inline, @file or @- for stdin.")

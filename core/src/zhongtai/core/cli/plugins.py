@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from zhongtai.core.cli.completion import plugin_names
 from zhongtai.core.cli.output import dry_run_option, echo_change, echo_json, echo_table, join, json_option
 from zhongtai.core.cli.state import state
 
@@ -77,7 +78,7 @@ def list_(business: str | None, check: bool, as_json: bool) -> None:
 
 
 @plugins.command()
-@click.argument("name")
+@click.argument("name", shell_complete=plugin_names)
 @json_option
 def show(name: str, as_json: bool) -> None:
     """Show a plugin: metadata, extension points, config fields, businesses using it.
@@ -137,7 +138,7 @@ def _config_from(platform: Any, name: str, settings: tuple[str, ...], config_fil
 
 
 @plugins.command()
-@click.argument("name")
+@click.argument("name", shell_complete=plugin_names)
 @business_option
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A config value (repeatable); JSON for non-string fields: --set tiers='[1,5]'.")
@@ -168,7 +169,7 @@ def enable(name: str, business: str, settings: tuple[str, ...], config_file: str
 
 
 @plugins.command()
-@click.argument("name")
+@click.argument("name", shell_complete=plugin_names)
 @business_option
 @dry_run_option
 @json_option
@@ -185,7 +186,7 @@ def disable(name: str, business: str, dry_run: bool, as_json: bool) -> None:
 
 
 @plugins.command()
-@click.argument("name")
+@click.argument("name", shell_complete=plugin_names)
 @business_option
 @json_option
 def config(name: str, business: str, as_json: bool) -> None:
