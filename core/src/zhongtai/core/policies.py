@@ -41,6 +41,9 @@ class PlanEntry:
     function: Callable[..., Any] = attrs.field(repr=False)
     argnames: tuple[str, ...]
     context: PluginContext = attrs.field(repr=False)
+    #: The metrics series of this entry when the Platform keeps metrics (``function`` is then
+    #: already metered; the runners only report contract violations to it).
+    meter: Any = attrs.field(default=None, repr=False, eq=False)
     fetch: Callable[[dict[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -130,6 +133,8 @@ def _call(point: ExtensionPoint, entry: PlanEntry, kwargs: dict[str, Any]) -> An
         try:
             return _checked(point, result)
         except _Rejected as exc:
+            if entry.meter is not None:
+                entry.meter.reject()
             raise _Failed(entry, str(exc)) from exc
     return result
 

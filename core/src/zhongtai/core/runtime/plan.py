@@ -106,6 +106,8 @@ def compile_plan(
         argnames = tuple(impl.argnames)
         layers = plugin.levels if point.per_level else ((plugin.source, plugin.config),)
         limit = platform.timeouts.seconds_for(point) if platform is not None else None
+        metrics = getattr(platform, "metrics", None)
+        meter = metrics.meter(business, point.name, plugin.plugin) if metrics is not None else None
         for level, raw in layers:
             function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
             config = None
@@ -116,6 +118,8 @@ def compile_plan(
                     function = _failing(exc.message)
             context = PluginContext(business=business, level=level, plugin=plugin.plugin,
                                     config=config, platform=platform)
-            entries.append(PlanEntry(plugin.plugin, level, plugin.priority, function, argnames, context))
+            if meter is not None:
+                function = meter.wrap(function)
+            entries.append(PlanEntry(plugin.plugin, level, plugin.priority, function, argnames, context, meter))
     entries.sort(key=order_key(point.policy))
     return CallPlan(point, business, revision, tuple(entries), RUNNERS[point.policy], tuple(problems))

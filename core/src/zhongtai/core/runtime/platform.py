@@ -40,6 +40,7 @@ from zhongtai.core.registry.snapshot import EffectivePlugin, Snapshot
 from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
 from zhongtai.core.runtime.catalog import PluginCatalog
+from zhongtai.core.runtime.metrics import Metrics
 from zhongtai.core.runtime.plan import CallPlan, compile_plan
 from zhongtai.core.runtime.timeouts import CallTimeouts
 from zhongtai.core.specs import SPEC_MODULES
@@ -102,6 +103,7 @@ class Platform:
     :param refresh_interval: seconds between registry revision checks on the call path.
     :param timeouts: per extension point, seconds each implementation may take where
         the point's failure policy allows dropping it (see ``runtime/timeouts.py``).
+    :param metrics: keep call metrics (``platform.metrics``, see ``runtime/metrics.py``).
     :param listen: hear about changes as they commit (PostgreSQL ``LISTEN``; a
         background thread and one connection, started on the first call).  Default:
         on when ``refresh_interval > 0`` (with 0 every call checks anyway).
@@ -118,9 +120,12 @@ class Platform:
         api_version: str = API_VERSION,
         listen: bool | None = None,
         timeouts: Mapping[str, float] | None = None,
+        metrics: bool = False,
     ) -> None:
         self.registry = registry or Registry(database_url)
         self.timeouts = CallTimeouts(timeouts)
+        #: Call metrics per (business, extension point, plugin), when asked for.
+        self.metrics: Metrics | None = Metrics() if metrics else None
         self.api_version = api_version
         self.refresh_interval = refresh_interval
         self.extension_points: dict[str, ExtensionPoint] = {}
