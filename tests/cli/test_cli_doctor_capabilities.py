@@ -45,6 +45,8 @@ def test_doctor_finds_every_kind_of_problem(cli, zt, sqlite_url):
     assert {f["severity"] for f in report["findings"] if f["check"] == "deprecated-in-use"} == {"warning"}
     table = zt("doctor")
     assert table.returncode == 1 and "not-installed" in table.stdout and "errors" in table.stderr
+    listed = {row["name"]: row for row in cli.json("plugins", "list", "--business", "edu.k12")}
+    assert (listed["gone.plugin"]["status"], listed["gone.plugin"]["why"]) == ("missing", "inherited from edu")
     assert registry_rows(sqlite_url) == before  # doctor only reads
 
 
@@ -68,7 +70,7 @@ def test_doctor_is_happy_with_a_healthy_registry(make_cli, tmp_path, plugin_site
     assert cli.json("doctor") == {"ok": True, "findings": []}
 
 
-def test_capabilities_formats(cli):
+def test_capabilities_formats(cli, plugin_site):
     for code in ("edu", "edu.k12"):
         cli.ok("business", "create", code)
     cli.ok("plugins", "enable", "test.price", "-b", "edu")
@@ -90,6 +92,9 @@ def test_capabilities_formats(cli):
     table = cli.ok("capabilities", "-b", "edu.k12").stdout
     assert "SERVES EDU.K12" in table and "test.alpha, test.price" in table
     assert cli.ok("capabilities", "--format", "json").stdout == cli.ok("capabilities", "--json").stdout
+    as_process = subprocess.run([SCRIPT, "capabilities", "--format", "markdown"], capture_output=True, text=True,
+                                env=subprocess_env(plugin_site, cli.url), timeout=60)
+    assert as_process.returncode == 0 and "### `pricing.base_price`" in as_process.stdout
     unknown = cli("capabilities", "-b", "nowhere")
     assert unknown.exit_code == 1 and "unknown business 'nowhere'" in unknown.stderr
     assert cli("capabilities", "--format", "xml").exit_code == 2
