@@ -5,7 +5,8 @@ Prints messages per second, measured in one run, for
 * a bare loop posting the same signed webhook payloads with the same HTTP
   client (``httpx.Client``) the webhook channel uses -- the floor the outbox
   is compared with;
-* ``outbox.send`` (one transaction per message) on SQLite and PostgreSQL;
+* ``outbox.send`` (one transaction per message) and ``outbox.send_many`` (a
+  campaign: transactions of 500) on SQLite and PostgreSQL;
 * the worker (``Worker.run(once=True)``) on SQLite, one process, concurrency 1
   and 4 -- target: concurrency 1 reaches at least 0.5x the bare loop;
 * worker processes sharing one PostgreSQL outbox (1, 2 ... processes, started
@@ -167,6 +168,19 @@ def fill(platform: Any, base: str, count: int, seconds: float) -> tuple[int, flo
     return sent, time.perf_counter() - started
 
 
+def fill_many(platform: Any, base: str, count: int) -> tuple[int, float]:
+    """``outbox.send_many`` *count* messages (a campaign, chunks of 500); (sent, elapsed)."""
+    from zhongtai.plugins.notifiers import outbox
+    from zhongtai.sdk import Recipient
+
+    recipient = Recipient(webhook=f"{base}/hook")
+    batch = [outbox.Outgoing(kind="notification", recipient=recipient, subject="bench", body=f"message {i}",
+                             idempotency_key=uuid.uuid4().hex) for i in range(count)]
+    started = time.perf_counter()
+    results = outbox.send_many(platform, BUSINESS, batch)
+    return len(results), time.perf_counter() - started
+
+
 def work(platform: Any, concurrency: int) -> tuple[int, float]:
     from zhongtai.plugins.notifiers.worker import Worker
 
@@ -272,7 +286,8 @@ def main() -> None:
         for concurrency in (1, 4):
             before = sink_count(base)
             if concurrency > 1:
-                fill(sqlite, base, n, args.seconds)
+                sent, seconds = fill_many(sqlite, base, n)
+                rows.append(("send_many -> outbox (SQLite)", sent, seconds, ""))
             delivered, seconds = work(sqlite, concurrency)
             assert sink_count(base) - before == delivered, "the sink did not receive every delivered message"
             rows.append((f"worker, SQLite, 1 process, concurrency {concurrency}", delivered, seconds,
@@ -284,9 +299,12 @@ def main() -> None:
                 pg = make_platform(pg_url)
                 single = None
                 for processes in [int(p) for p in args.processes.split(",") if p.strip()]:
-                    sent, seconds = fill(pg, base, n, args.seconds)
                     if single is None:
+                        sent, seconds = fill(pg, base, n, args.seconds)
                         rows.append(("send -> outbox (PostgreSQL)", sent, seconds, ""))
+                    else:
+                        sent, seconds = fill_many(pg, base, n)
+                        rows.append(("send_many -> outbox (PostgreSQL)", sent, seconds, ""))
                     before = sink_count(base)
                     delivered, seconds = processes_phase(pg_url, processes, args.worker_concurrency)
                     assert sink_count(base) - before == delivered, "the sink did not receive every message"

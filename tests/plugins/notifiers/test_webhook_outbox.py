@@ -170,3 +170,38 @@ def test_suspended_business_cannot_send_and_its_queued_messages_wait(shop_sqlite
     assert stats.deferred == 1 and sink.received == []
     info = outbox.message(shop, queued.id)
     assert info.state == "pending" and info.attempts == 0 and "suspended" in info.reason
+
+
+def test_concurrent_submissions_of_one_key_write_one_message(shop, sink):
+    from concurrent.futures import ThreadPoolExecutor
+
+    _enable_webhook(shop)
+    outbox.send(shop, "shop", kind="notification", recipient=Recipient(webhook=sink.url), body="warm-up", now=T0)
+
+    def submit(_: int) -> str:
+        return outbox.send(shop, "shop", kind="notification", recipient=Recipient(webhook=sink.url), body="x",
+                           idempotency_key="race", now=T0).id
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = set(pool.map(submit, range(12)))
+    assert len(ids) == 1
+    assert sum(c.count for c in outbox.counts(shop)) == 2
+
+
+def test_send_many_validates_everything_first_then_accepts_in_order(shop, sink):
+    _enable_webhook(shop)
+    ok = outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), body="x")
+    bad = outbox.Outgoing(kind="notification", recipient=Recipient(phone="12"), body="x")
+    with pytest.raises(UserError, match="message 2: invalid phone number"):
+        outbox.send_many(shop, "shop", [ok, ok, bad, ok], now=T0)
+    assert outbox.counts(shop) == []
+
+    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), body=f"m{i}",
+                             idempotency_key=f"campaign-1:{i % 5}") for i in range(8)]
+    results = outbox.send_many(shop, "shop", batch, now=T0, chunk_size=3)
+    assert [r.duplicate for r in results] == [False] * 5 + [True] * 3
+    assert [r.id for r in results[5:]] == [r.id for r in results[:3]]
+    again = outbox.send_many(shop, "shop", batch, now=T0)  # a retry after a failure is safe
+    assert [r.id for r in again] == [r.id for r in results] and all(r.duplicate for r in again)
+    assert Worker(shop, clock=lambda: T0).run(once=True).sent == 5
+    assert sorted(sink.ids()) == sorted(r.id for r in results[:5])

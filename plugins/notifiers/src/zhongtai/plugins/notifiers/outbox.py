@@ -17,13 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from zhongtai.core.errors import BusinessSuspended, NotFound, UserError
 from zhongtai.core.identity import lineage, validate_code
@@ -32,7 +31,7 @@ from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient
 from zhongtai.plugins.notifiers import models
 from zhongtai.plugins.notifiers.addresses import address_keys, parse_address, validate_recipient
 from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
-from zhongtai.plugins.notifiers.policy import policy_for
+from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
 from zhongtai.plugins.notifiers.rendering import render
 from zhongtai.plugins.notifiers.rules import admit, opted_out
 from zhongtai.plugins.notifiers.signing import read_unsubscribe_token, verify_unsubscribe_token
@@ -113,15 +112,100 @@ def _render(platform: Platform, business: str, kind: str, template: str | None, 
     return rendered_subject, render(found.body, variables, name=template)
 
 
-def _existing(engine: Engine, business: str, key: str) -> SendResult | None:
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(OutboxRow.id, OutboxRow.state, OutboxRow.due_at, OutboxRow.reason)
-            .where(OutboxRow.business == business, OutboxRow.idempotency_key == key)
-        ).first()
+def _existing(connection: Connection, business: str, key: str) -> SendResult | None:
+    row = connection.execute(
+        select(OutboxRow.id, OutboxRow.state, OutboxRow.due_at, OutboxRow.reason)
+        .where(OutboxRow.business == business, OutboxRow.idempotency_key == key)
+    ).first()
     if row is None:
         return None
     return SendResult(row.id, row.state, row.due_at, duplicate=True, reason=row.reason)
+
+
+@attrs.frozen
+class Outgoing:
+    """One message for :func:`send_many` (the arguments of :func:`send` after *business*)."""
+
+    kind: str
+    recipient: Recipient
+    template: str | None = None
+    variables: Mapping[str, Any] = attrs.field(factory=dict)
+    body: str | None = None
+    subject: str | None = None
+    idempotency_key: str | None = None
+    send_after: dt.datetime | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class _Prepared:
+    """A validated, rendered message, ready to be written."""
+
+    outgoing: Outgoing
+    recipient: Recipient
+    subject: str
+    body: str
+    variables: dict[str, Any]
+    addresses: tuple[str, ...]
+
+
+def _prepare(platform: Platform, business: str, outgoing: Outgoing) -> _Prepared:
+    """Validate and render one message; every problem is a UserError, nothing is written."""
+    kind = outgoing.kind
+    if kind not in KINDS:
+        raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if outgoing.send_after is not None and outgoing.send_after.utcoffset() is None:
+        raise UserError("send_after must be timezone-aware")
+    key = outgoing.idempotency_key
+    if key is not None and not (0 < len(key) <= 200):
+        raise UserError("an idempotency key must be 1 to 200 characters")
+    recipient = validate_recipient(outgoing.recipient)
+    values = _json_values(outgoing.variables)
+    subject, body = _render(platform, business, kind, outgoing.template, outgoing.body, outgoing.subject, values)
+    return _Prepared(outgoing, recipient, subject, body, values, address_keys(recipient))
+
+
+def _accept(connection: Connection, business: str, item: _Prepared, policy: NotifierPolicy,
+            moment: dt.datetime) -> SendResult:
+    """Write one prepared message inside the caller's transaction and apply the rules to it.
+
+    The insert comes first: on SQLite it takes the write lock before any read.
+    A repeated idempotency key inserts nothing and returns the first message.
+    """
+    outgoing = item.outgoing
+    kind, key, after = outgoing.kind, outgoing.idempotency_key, outgoing.send_after
+    due = max(moment, after) if after is not None else moment
+    message_id = new_message_id()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    inserted = connection.execute(
+        dialect.insert(OutboxRow).values(
+            id=message_id, business=business, kind=kind, state=models.PENDING,
+            recipient=attrs.asdict(item.recipient), subject=item.subject, body=item.body,
+            template=outgoing.template, variables=item.variables, headers=dict(outgoing.headers),
+            idempotency_key=key, send_after=after, due_at=due, attempts=0, reason="",
+            created_at=moment, updated_at=moment,
+        ).on_conflict_do_nothing(index_elements=["business", "idempotency_key"]).returning(OutboxRow.id)
+    ).first()
+    if inserted is None:  # the key was used before (perhaps by a concurrent send that just committed)
+        assert key is not None
+        seen = _existing(connection, business, key)
+        if seen is None:  # pragma: no cover - a conflict implies the row exists
+            raise UserError(f"idempotency key {key!r} conflicts but no message has it")
+        return seen
+    who = opted_out(connection, business, item.addresses) if kind == MARKETING else None
+    if who is not None:
+        result = SendResult(message_id, models.SUPPRESSED, due, reason=f"{who} opted out of marketing from {business}")
+    else:
+        admission = admit(connection, policy, business, kind, item.recipient.timezone, item.addresses, due)
+        if admission.refused is not None:
+            result = SendResult(message_id, models.REFUSED, admission.due, reason=admission.refused)
+        else:
+            result = SendResult(message_id, models.PENDING, admission.due,
+                                reason=f"deferred: {admission.deferred}" if admission.deferred else "")
+    if result != SendResult(message_id, models.PENDING, due):
+        connection.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(
+            state=result.state, due_at=result.due_at, reason=result.reason))
+    return result
 
 
 def send(
@@ -145,59 +229,50 @@ def send(
     be *kind*) or a literal ``body``.  ``send_after`` (timezone-aware) delays
     it.  ``now`` overrides the clock (tests).  See :class:`SendResult`.
     """
-    if kind not in KINDS:
-        raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
-    if send_after is not None and send_after.utcoffset() is None:
-        raise UserError("send_after must be timezone-aware")
-    if idempotency_key is not None and not (0 < len(idempotency_key) <= 200):
-        raise UserError("an idempotency key must be 1 to 200 characters")
+    outgoing = Outgoing(kind=kind, recipient=recipient, template=template, variables=variables or {}, body=body,
+                        subject=subject, idempotency_key=idempotency_key, send_after=send_after,
+                        headers=headers or {})
     _require_business(platform, business)
     engine = engine_of(platform)
-    if idempotency_key is not None:
-        seen = _existing(engine, business, idempotency_key)
+    if idempotency_key is not None:  # a repeat needs no rendering (its template may even be gone)
+        with engine.connect() as connection:
+            seen = _existing(connection, business, idempotency_key)
         if seen is not None:
             return seen
-    recipient = validate_recipient(recipient)
-    values = _json_values(variables or {})
-    rendered_subject, rendered_body = _render(platform, business, kind, template, body, subject, values)
+    item = _prepare(platform, business, outgoing)
     policy = policy_for(platform, business)
-    moment = now or utcnow()
-    due = max(moment, send_after) if send_after is not None else moment
-    message_id = new_message_id()
-    addresses = address_keys(recipient)
-    result = SendResult(message_id, models.PENDING, due)
-    try:
+    with engine.begin() as connection:
+        return _accept(connection, business, item, policy, now or utcnow())
+
+
+def send_many(
+    platform: Platform, business: str, messages: Iterable[Outgoing], *, now: dt.datetime | None = None,
+    chunk_size: int = 500,
+) -> list[SendResult]:
+    """Accept many messages for *business* (a campaign): the results in the same order.
+
+    Every message is validated and rendered first: one bad message raises a
+    UserError naming its position and nothing is written.  Then the messages
+    are written in transactions of *chunk_size*; if the database fails midway
+    the earlier chunks stay written, so give idempotency keys and simply call
+    again: what was accepted comes back as ``duplicate``.
+    """
+    _require_business(platform, business)
+    prepared: list[_Prepared] = []
+    for index, outgoing in enumerate(messages):
+        try:
+            prepared.append(_prepare(platform, business, outgoing))
+        except UserError as exc:
+            raise type(exc)(f"message {index}: {exc.message}") from None
+    policy = policy_for(platform, business)
+    engine = engine_of(platform)
+    results: list[SendResult] = []
+    for start in range(0, len(prepared), max(1, chunk_size)):
         with engine.begin() as connection:
-            # the insert comes first: on SQLite it takes the write lock before any read
-            connection.execute(insert(OutboxRow).values(
-                id=message_id, business=business, kind=kind, state=models.PENDING,
-                recipient=attrs.asdict(recipient), subject=rendered_subject, body=rendered_body,
-                template=template, variables=values, headers=dict(headers or {}),
-                idempotency_key=idempotency_key, send_after=send_after, due_at=due, attempts=0,
-                reason="", created_at=moment, updated_at=moment,
-            ))
-            who = opted_out(connection, business, addresses) if kind == MARKETING else None
-            if who is not None:
-                result = SendResult(message_id, models.SUPPRESSED, due,
-                                    reason=f"{who} opted out of marketing from {business}")
-            else:
-                admission = admit(connection, policy, business, kind, recipient.timezone, addresses, due)
-                if admission.refused is not None:
-                    result = SendResult(message_id, models.REFUSED, admission.due, reason=admission.refused)
-                else:
-                    result = SendResult(message_id, models.PENDING, admission.due,
-                                        reason=f"deferred: {admission.deferred}" if admission.deferred else "")
-            if result != SendResult(message_id, models.PENDING, due):
-                connection.execute(update(OutboxRow).where(OutboxRow.id == message_id).values(
-                    state=result.state, due_at=result.due_at, reason=result.reason))
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        seen = _existing(engine, business, idempotency_key)  # a concurrent send won the race
-        if seen is None:
-            raise
-        return seen
-    return result
+            moment = now or utcnow()
+            results.extend(_accept(connection, business, item, policy, moment)
+                           for item in prepared[start:start + chunk_size])
+    return results
 
 
 # -- consent ---------------------------------------------------------------------------
