@@ -39,14 +39,15 @@ class ConfigField:
     help: str = ""
 
 
-def _resolved_fields(cls: type) -> tuple[attrs.Attribute, ...]:  # type: ignore[type-arg]
+def _resolved_fields(cls: type) -> tuple[attrs.Attribute[Any], ...]:
     if not attrs.has(cls):
         raise ConfigError(f"config class {cls!r} is not an attrs class")
     try:
         attrs.resolve_types(cls)
-    except Exception:  # unresolvable annotations: treat them as Any
+    except Exception:  # noqa: BLE001 - unresolvable annotations: treat them as Any
         pass
-    return attrs.fields(cls)
+    fields: tuple[attrs.Attribute[Any], ...] = tuple(attrs.fields(cls))
+    return fields
 
 
 def _type_label(tp: Any) -> str:
@@ -61,9 +62,9 @@ def describe_fields(cls: type) -> list[ConfigField]:
     """The fields of a config class, for ``plugins show`` and the docs."""
     result = []
     for f in _resolved_fields(cls):
-        default = f.default
+        default: Any = f.default
         if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            default = default.factory() if not default.takes_self else None  # type: ignore[attr-defined]
+            default = None if default.takes_self else default.factory()
         required = f.default is attrs.NOTHING
         secret = bool(f.metadata.get(SECRET))
         result.append(
