@@ -205,3 +205,16 @@ def test_send_many_validates_everything_first_then_accepts_in_order(shop, sink):
     assert [r.id for r in again] == [r.id for r in results] and all(r.duplicate for r in again)
     assert Worker(shop, clock=lambda: T0).run(once=True).sent == 5
     assert sorted(sink.ids()) == sorted(r.id for r in results[:5])
+
+
+def test_deliver_now_sends_one_message_at_once_and_leaves_the_rest(shop_sqlite, sink):
+    from zhongtai.plugins.notifiers.worker import deliver_now
+
+    _enable_webhook(shop_sqlite)
+    other = outbox.send(shop_sqlite, "shop", kind="notification", recipient=Recipient(webhook=sink.url), body="later")
+    code = outbox.send(shop_sqlite, "shop", kind="verification", recipient=Recipient(webhook=sink.url),
+                       body="code 123456", idempotency_key="login:u1:1")
+    assert deliver_now(shop_sqlite, code.id).sent == 1
+    assert deliver_now(shop_sqlite, code.id).claimed == 0  # already sent: nothing happens
+    assert sink.ids() == [code.id]
+    assert outbox.message(shop_sqlite, other.id).state == "pending"

@@ -202,7 +202,7 @@ class Worker:
         name: str | None = None,
         concurrency: int = 1,
         batch_size: int = 50,
-        lease_seconds: float = 60.0,
+        lease_seconds: float = 120.0,
         retry: RetryPolicy | None = None,
         suspended_delay_seconds: float = 300.0,
         clock: Callable[[], dt.datetime] = utcnow,
