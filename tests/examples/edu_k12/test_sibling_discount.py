@@ -41,7 +41,7 @@ def test_second_and_third_seats_are_discounted_and_explained(platform: Any) -> N
     step = next(a for a in result.adjustments if a.step == "sibling discount")
     assert (step.plugin, step.sku, step.code) == (PLUGIN, "math-y3", "sibling")
     assert (step.before.amount, step.after.amount) == (Decimal("299.97"), Decimal("279.97"))
-    assert "2 sibling seats" in step.detail
+    assert step.detail == "2 more for siblings, 10% off each"
 
 
 def test_one_seat_is_full_price_and_adds_no_step(platform: Any) -> None:

@@ -75,7 +75,7 @@ def sibling_seats(quote: Quote, request: QuoteRequest, context: PluginContext) -
         lines.append(attrs.evolve(line, total=after))
         steps.append(Adjustment(
             context.plugin, STEP, line.total, after, sku=line.sku, code="sibling",
-            detail=f"{seats} sibling seat{'s' if seats > 1 else ''} × {config.percent_off}% off",
+            detail=f"{seats} more for siblings, {config.percent_off}% off each",
         ))
     if not steps:
         return None

@@ -1,0 +1,135 @@
+"""The README's demo (examples/demo.py): it runs, and every business answers differently.
+
+The first test runs the demo as ``make demo`` does, in a subprocess on a fresh
+registry, and checks the lines that carry its point: for the same cart,
+question, flow and event, each business gets a different price, colour,
+decision, flow and message.  The others check that a missing package or a
+failing section is one clear line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.examples.conftest import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    output = tmp_path_factory.mktemp("demo") / "out"
+    done = subprocess.run([sys.executable, str(EXAMPLES / "demo.py"), "--output-dir", str(output)],
+                          capture_output=True, text=True, timeout=240, check=False)
+    return done.returncode, done.stdout + done.stderr, output
+
+
+@pytest.fixture
+def demo_module(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``zhongtai_demo`` imported in this process (from examples/); the environment it sets is restored."""
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    for name in ("ZHONGTAI_DATABASE_URL", "ZHONGTAI_ACTOR"):
+        monkeypatch.delenv(name, raising=False)
+    import zhongtai_demo.main
+
+    yield zhongtai_demo.main
+
+
+def test_the_demo_succeeds_without_tracebacks(demo_run: tuple[int, str, Path]) -> None:
+    code, out, _ = demo_run
+    assert code == 0, out
+    assert "Traceback" not in out
+    assert "every section ran" in out
+
+
+def test_the_same_cart_gets_three_prices_with_their_explanations(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    assert ("Same cart, three prices: edu.k12 3997.10 CNY | mall.flagship 4027.20 CNY | "
+            "telecom.echannel 3897.00 CNY") in out
+    assert "sibling discount  edu-k12.sibling-discount" in out
+    assert "member discount  pricing.member-tier" in out
+    assert "pickup-point  4057.00 CNY" in out
+
+
+def test_each_business_gets_its_own_colour(demo_run: tuple[int, str, Path]) -> None:
+    _, out, output = demo_run
+    assert "button.primary.background  #c2410c  #b3000c        #0b6e4f" in out
+    for business in ("edu.k12", "mall.flagship", "telecom.echannel"):
+        assert (output / f"preview-{business}.html").is_file()
+
+
+def test_the_same_question_gets_different_decisions(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    block = out[out.index("an agent refunds an order"):]
+    assert "edu.k12           deny   no rule allows it (default deny)" in block
+    assert "mall.flagship     deny   rule flagship-agents-never-refund at mall.flagship" in block
+    assert "telecom.echannel  allow  rule echannel-agents-order at telecom.echannel" in block
+    assert "rule pickup-staff-other-store at telecom.echannel: pickup-point staff act only for their own store" in out
+
+
+def test_the_same_flow_has_different_steps_and_every_session_passes(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    assert "edu.k12: payment = sms-code -> id-number -> guardian-consent" in out
+    assert "mall.flagship: payment = sms-code -> bank-card-four-factor" in out
+    assert "telecom.echannel: payment = sms-code -> id-number -> name-id-match" in out
+    assert out.count(": passed\n") == 3
+
+
+def test_the_same_event_gets_different_messages(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    assert "edu.k12: a notification message, pending, due now" in out
+    assert "mall.flagship: a marketing message, pending, held until" in out
+    assert "(deferred: quiet hours)" in out
+    assert "小明 同学家长您好" in out
+    assert "【品牌旗舰店】小明" in out
+    assert "【电信】尊敬的小明" in out
+
+
+def test_requests_resolve_to_the_echannel_subbusinesses(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    assert "store=S-001 terminal=POS-3   ->  telecom.echannel.pickup" in out
+
+
+def test_it_ends_with_where_to_look_next(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    tail = out[out.index("Where to look next"):]
+    assert "export ZHONGTAI_DATABASE_URL=sqlite:///" in tail
+    assert "zhongtai business tree" in tail
+
+
+def test_a_missing_package_is_one_clear_line(demo_module: Any, monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from zhongtai_demo import preflight
+
+    monkeypatch.setitem(preflight.REQUIRED, "zhongtai-not-landed-yet", "plugins/not-landed-yet")
+    assert demo_module.main(["--output-dir", str(tmp_path / "out")]) == 2
+    out = capsys.readouterr().out
+    assert "Cannot run the demo: not installed: zhongtai-not-landed-yet." in out
+    assert "-e plugins/not-landed-yet" in out
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_section_is_reported_and_the_others_still_run(
+        demo_module: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from zhongtai_demo import sections
+    from zhongtai_demo.sections import pricing
+
+    def missing_feature(demo: Any) -> None:
+        raise ModuleNotFoundError("No module named 'zhongtai.plugins.pricing.quoting'")
+
+    monkeypatch.setattr(sections, "ORDER", ("pricing", "identity"))
+    monkeypatch.setattr(pricing, "run", missing_feature)
+    assert demo_module.main(["--output-dir", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert ("FAILED: a capability this section needs is not installed yet: "
+            "No module named 'zhongtai.plugins.pricing.quoting'") in out
+    assert "->  telecom.echannel.pickup" in out  # the identity section still ran
+    assert "with 1 failed section(s)" in out
+    assert "Traceback" not in out
