@@ -35,8 +35,9 @@ def _worker_process(url: str, *args: str) -> subprocess.Popen[str]:
 def _fill(platform, sink, count: int) -> list[str]:
     platform.create_business("shop")
     platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
-    return [outbox.send(platform, "shop", kind="notification", recipient=Recipient(webhook=sink.url),
-                        body=f"message {i}", idempotency_key=f"k{i}").id for i in range(count)]
+    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), body=f"message {i}",
+                             idempotency_key=f"k{i}") for i in range(count)]
+    return [result.id for result in outbox.send_many(platform, "shop", batch)]
 
 
 def _states(platform) -> dict[str, int]:
