@@ -116,3 +116,33 @@ def test_mypy_reports_a_mismatched_hookimpl_on_its_decorator(case: str, mypy_out
     errors = [e for e in mypy_output["bad_plugin.py"] if e.startswith(f"bad_plugin.py:{decorator_line}: error")]
     assert errors, f"mypy did not report the hookimpl that {case}; mypy said: {mypy_output['bad_plugin.py']}"
     assert any(expected in e for e in errors), errors
+
+
+def test_scaffolded_stubs_for_every_extension_point_pass_mypy_strict(tmp_path: Path) -> None:
+    """The generated package's own mypy config (strict, src/) accepts stubs for all extension points."""
+    from zhongtai.sdk.hooks import extension_points
+    from zhongtai.sdk.scaffold.generate import plan, render, write
+
+    planned = plan("everything", "acme", list(extension_points()), output=tmp_path / "pkg")
+    write(render(planned), planned.directory)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy")],
+        cwd=planned.directory, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    plugin = (planned.directory / "src/acme_everything/plugin.py").read_text(encoding="utf-8")
+    assert plugin.count("@implements(specs.") == len(extension_points())
+
+    # ... and the same mypy run reports a stub whose return type is then changed by hand.
+    broken = plugin.replace(
+        "def pricing_adjust(quote: Quote, request: QuoteRequest, context: PluginContext) -> Quote | None:",
+        "def pricing_adjust(quote: Quote, request: QuoteRequest, context: PluginContext) -> Money | None:",
+    )
+    assert broken != plugin
+    (planned.directory / "src/acme_everything/plugin.py").write_text(broken, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy")],
+        cwd=planned.directory, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 1 and 'expected "Callable[[Quote, QuoteRequest, PluginContext], Quote | None]"' \
+        in result.stdout, result.stdout

@@ -20,11 +20,14 @@ works and may take a subset of the arguments, but mypy cannot check it.)
 
 from __future__ import annotations
 
+import functools
+import importlib
 import inspect
 import sys
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+from zhongtai.core.errors import NotFound
 from zhongtai.core.extension import ExtensionPoint, extension_points_of
 from zhongtai.core.markers import hookimpl
 
@@ -74,3 +77,37 @@ def implements(spec: Callable[P, R]) -> Callable[[Callable[P, R]], Callable[P, R
         return hookimpl(specname=point.hook_name)(function)
 
     return decorate
+
+
+@functools.cache
+def _declared() -> dict[str, tuple[ExtensionPoint, Callable[..., Any]]]:
+    from zhongtai.core.specs import SPEC_MODULES
+
+    found: dict[str, tuple[ExtensionPoint, Callable[..., Any]]] = {}
+    for module_name in SPEC_MODULES:
+        module = importlib.import_module(module_name)
+        for point in extension_points_of(module):
+            found[point.name] = (point, getattr(module, point.hook_name))
+    return found
+
+
+def extension_points() -> dict[str, ExtensionPoint]:
+    """Every extension point the kernel declares, by name, in declaration order."""
+    return {name: point for name, (point, _) in _declared().items()}
+
+
+def _require(name: str) -> tuple[ExtensionPoint, Callable[..., Any]]:
+    found = _declared().get(name)
+    if found is None:
+        raise NotFound(f"unknown extension point {name!r} (known: {', '.join(sorted(_declared()))})")
+    return found
+
+
+def extension_point(name: str) -> ExtensionPoint:
+    """The extension point called *name*; ``NotFound`` listing the known ones otherwise."""
+    return _require(name)[0]
+
+
+def hookspec(name: str) -> Callable[..., Any]:
+    """The kernel's hookspec function of extension point *name* (its signature and contract)."""
+    return _require(name)[1]
