@@ -60,3 +60,10 @@ def id_number(birth: str, sequence: str = "123") -> str:
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
     return body + check
+
+
+def team_project(folder: str) -> Any:
+    """The plugin project in ``examples/<folder>``, for the SDK's ``zhongtai_*`` fixtures."""
+    from zhongtai.sdk.metadata import read_project
+
+    return read_project(EXAMPLES / folder)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from mall_flagship.colour import contrast, readable_on, shade
 
-from tests.examples.conftest import EXAMPLES, create
+from tests.examples.conftest import create
 from zhongtai.core.errors import ConfigError
 
 PLUGIN = "mall-flagship.brand-theme"
@@ -73,9 +74,6 @@ def test_shades_and_contrast_match_known_values() -> None:
     assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # the classic near miss
 
 
-def test_plugin_conforms() -> None:
-    from zhongtai.sdk.conformance import assert_conforms
-
-    report = assert_conforms(PLUGIN, EXAMPLES / "mall-flagship", business="mall.flagship",
-                             config={"primary": "#b3000c"}, max_examples=10)
+def test_plugin_conforms(zhongtai_conformance: Callable[..., Any]) -> None:
+    [report] = zhongtai_conformance(PLUGIN, config={"primary": "#b3000c"}, max_examples=10)
     assert report.points

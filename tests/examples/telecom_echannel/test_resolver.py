@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.examples.conftest import EXAMPLES, create
+from tests.examples.conftest import create
 from zhongtai.core.errors import NotFound, PluginCallError
 
 PLUGIN = "telecom-echannel.resolver"
@@ -63,9 +64,6 @@ def test_an_empty_route_is_refused_at_enable(echannel: Any) -> None:
         echannel.enable(PLUGIN, "telecom.echannel", config={"routes": {"wap": " "}})
 
 
-def test_plugin_conforms() -> None:
-    from zhongtai.sdk.conformance import assert_conforms
-
-    report = assert_conforms(PLUGIN, EXAMPLES / "telecom-echannel", business="telecom.echannel",
-                             config={"routes": {"wap": "telecom.echannel.wap"}}, max_examples=15)
+def test_plugin_conforms(zhongtai_conformance: Callable[..., Any]) -> None:
+    [report] = zhongtai_conformance(PLUGIN, config={"routes": {"wap": "telecom.echannel.wap"}}, max_examples=15)
     assert report.points
