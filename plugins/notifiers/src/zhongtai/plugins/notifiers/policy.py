@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
@@ -132,10 +132,3 @@ def policy_for(platform: Platform, business: str) -> NotifierPolicy:
     policy: NotifierPolicy = build_config(NotifierPolicy, effective.config, plugin=PLUGIN, resolve_secrets=True)
     return policy
 
-
-def config_for(platform: Platform, plugin: str, business: str, cls: type) -> Any:
-    """The effective config of another plugin of this package at *business*, or ``None``."""
-    effective = platform.snapshot.effective(business).get(plugin)
-    if effective is None:
-        return None
-    return build_config(cls, effective.config, plugin=plugin, resolve_secrets=True)
