@@ -38,7 +38,7 @@ TRY: tuple[tuple[str, str, str], ...] = (
 
 
 def run(demo: Demo) -> None:
-    console.say(f"Files:  {relative(demo.output_dir)}/  (registry.db, preview-*.html, config/*.json)")
+    console.say(f"Files:  {relative(demo.output_dir)}/  (registry.db, cart.json, preview-*.html, config/*.json)")
     docs = [name for name in (*DOCS, *EXAMPLES) if (ROOT / name).exists()]
     console.say("Read:   " + "\n        ".join(docs))
     console.say()
