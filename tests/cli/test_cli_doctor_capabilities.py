@@ -116,11 +116,28 @@ def test_help_imports_no_plugin_and_no_heavy_library(plugin_site, sqlite_url):
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
              "('sqlalchemy', 'zt_cli_test', 'yaml', 'pluggy', 'importlib_metadata', 'attrs', 'attr'))\n"
-             "print('HEAVY', heavy)\n")
+             "print('HEAVY', heavy)\n"
+             "print('COMMANDS', sorted(m for m in sys.modules if m.startswith('zhongtai.core.cli.')))\n")
     done = subprocess.run([sys.executable, "-c", probe], env=subprocess_env(plugin_site, sqlite_url),
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout
+    # built-in command modules are not even imported: their summaries are known to the root group
+    imported = done.stdout.split("COMMANDS ")[1]
+    for module in ("plugins", "business", "call", "audit", "doctor", "transfer", "capabilities"):
+        assert f"'zhongtai.core.cli.{module}'" not in imported
+
+
+def test_static_summaries_match_the_commands_help():
+    import click
+
+    from zhongtai.core.cli.main import COMMAND_SUMMARIES, cli
+
+    context = click.Context(cli)
+    for name, summary in COMMAND_SUMMARIES.items():
+        command = cli.get_command(context, name)
+        assert command is not None and command.help is not None
+        assert summary == " ".join(command.help.strip().split("\n\n")[0].split()), name
 
 
 def test_every_command_has_help_with_an_example(zt):

@@ -20,6 +20,8 @@ A manifest declares each plugin of the package once::
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -60,12 +62,13 @@ class PluginInfo:
         return self.status == OK and self.lifecycle != "retired"
 
 
-def _manifest_candidates(module: str, search_path: Sequence[str]) -> Iterable[Path]:
+def _manifest_candidates(module: str, search_path: Sequence[str]) -> Iterable[str]:
+    # os.path, not pathlib: this runs for every plugin on every path entry (`plugins list` speed)
     parts = module.split(".")
-    relative = [Path(*parts), Path(*parts[:-1])] if len(parts) > 1 else [Path(*parts)]
+    relative = [os.path.join(*parts), os.path.join(*parts[:-1])] if len(parts) > 1 else [parts[0]]
     for entry in search_path:
         for rel in relative:
-            yield Path(entry or ".") / rel / MANIFEST
+            yield os.path.join(entry or ".", rel, MANIFEST)
 
 
 def read_manifest(module: str, search_path: Sequence[str]) -> tuple[dict[str, Any], str | None]:
@@ -74,9 +77,9 @@ def read_manifest(module: str, search_path: Sequence[str]) -> tuple[dict[str, An
     Returns the parsed document and ``None``, or ``{}`` and the reason it failed.
     """
     for candidate in _manifest_candidates(module, search_path):
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             try:
-                return tomllib.loads(candidate.read_text(encoding="utf-8")), None
+                return tomllib.loads(Path(candidate).read_text(encoding="utf-8")), None
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
                 return {}, f"unreadable manifest {candidate}: {exc}"
     return {}, f"no {MANIFEST} beside module {module}"
@@ -118,6 +121,7 @@ def info_from_manifest(
     return info
 
 
+@functools.lru_cache(maxsize=256)  # most plugins declare the same few ranges
 def api_incompatibility(declared: str, api_version: str) -> str | None:
     """Why a declared API range excludes *api_version*, or ``None`` if it is supported."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet

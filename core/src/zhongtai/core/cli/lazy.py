@@ -42,9 +42,11 @@ def _import(target: str) -> Any:
 class LazyGroup(click.Group):
     """Subcommands given as ``{name: "module:attr"}`` plus the ``zhongtai.cli`` entry points."""
 
-    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, summaries: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lazy = dict(lazy or {})
+        self._summaries = dict(summaries or {})  # short help of lazy commands, so --help need not import them
         self._plugin_targets: dict[str, tuple[str, str]] | None = None  # name -> (target, summary)
 
     def _plugins(self) -> dict[str, tuple[str, str]]:
@@ -84,11 +86,15 @@ class LazyGroup(click.Group):
         return loaded
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Like click's, but plugin commands show their distribution's summary, unimported."""
+        """Like click's, but commands with a known summary (built-ins listed in *summaries*, plugin
+        commands: their distribution's summary) are not imported to show it."""
         rows: list[tuple[str, str]] = []
         plugins = self._plugins() if ctx.parent is None else {}
         limit = formatter.width - 6 - max((len(n) for n in self.list_commands(ctx)), default=0)
         for name in self.list_commands(ctx):
+            if name in self._summaries and name not in self.commands:
+                rows.append((name, _shorten(self._summaries[name], limit)))
+                continue
             if name in plugins and name not in self._lazy and name not in self.commands:
                 rows.append((name, _shorten(plugins[name][1], limit)))
                 continue
@@ -101,7 +107,7 @@ class LazyGroup(click.Group):
 
 
 def _shorten(text: str, limit: int) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    line = " ".join(text.split())
     return line if len(line) <= limit else line[: max(limit - 3, 1)].rstrip() + "..."
 
 

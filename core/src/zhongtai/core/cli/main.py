@@ -29,6 +29,20 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "db": "zhongtai.core.cli.db:db",
 }
 
+#: First paragraph of each built-in command's help, shown by ``zhongtai --help`` without importing
+#: the command's module (a test keeps these equal to the commands' own help).
+COMMAND_SUMMARIES: dict[str, str] = {
+    "plugins": "List, inspect, enable and disable plugins per business identity.",
+    "business": "Create and inspect business identities (edu, edu.k12, ...).",
+    "capabilities": "Show every extension point: policy, contract, and which plugins serve it per business.",
+    "call": "Invoke EXTENSION_POINT for a business and print the combined result.",
+    "audit": "Show the change log: who changed what, when, at which revision (newest first).",
+    "doctor": "Check plugins and registry: exit 0 when healthy, 1 when anything is wrong.",
+    "export": "Export businesses, enablements and configs as YAML or JSON.",
+    "import": "Make the registry equal to an exported document, in one transaction.",
+    "db": "Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages).",
+}
+
 
 class RootGroup(LazyGroup):
     """Turns zhongtai errors into click errors: one line, exit 1 (also under CliRunner)."""
@@ -47,6 +61,7 @@ class RootGroup(LazyGroup):
 @click.group(
     cls=RootGroup,
     lazy=BUILTIN_COMMANDS,
+    summaries=COMMAND_SUMMARIES,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.option("--database-url", envvar="ZHONGTAI_DATABASE_URL", metavar="URL",
