@@ -29,7 +29,8 @@ def test_doctor_finds_every_kind_of_problem(cli, zt, sqlite_url):
         connection.execute(insert, {"b": "edu", "p": "gone.plugin", "c": "{}"})
         connection.execute(insert, {"b": "edu.k12", "p": "test.retired", "c": "{}"})
         connection.execute(insert, {"b": "edu", "p": "test.beta", "c": "{}"})
-        connection.execute(text("UPDATE zt_enablement SET config = '{\"price\": \"free\"}' WHERE plugin = 'test.price'"))
+        connection.execute(text("UPDATE zt_enablement SET config = :c WHERE plugin = 'test.price'"),
+                           {"c": '{"price": "free"}'})
     engine.dispose()
     before = registry_rows(sqlite_url)
     result = cli("doctor", "--json")
