@@ -65,6 +65,13 @@ def _business_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
     return {name: rows[name] for name in ("zt_business", "zt_enablement", "zt_audit")}
 
 
+def test_installed_revisions_read_without_alembic_agree_with_alembic():
+    scripts = migrate._scripts()
+    known, heads = migrate.installed_revisions()
+    assert known == {script.revision for script in scripts.walk_revisions()}
+    assert heads == tuple(sorted(scripts.get_heads())) == (HEAD,)
+
+
 def test_an_empty_database_is_created_at_the_head_and_matches_the_models(registry_url):
     registry = Registry(registry_url)
     try:
@@ -254,6 +261,7 @@ def test_an_installed_package_adds_its_own_branch(registry_url, tmp_path, monkey
     registry = Registry(registry_url)
     result = registry.upgrade()
     assert result.after == (HEAD, "ztoutbox_0001")
+    assert migrate.installed_revisions()[1] == result.after
     registry.revision()
     registry.close()
     assert "zt_test_outbox" in inspect(create_engine(registry_url)).get_table_names()

@@ -117,11 +117,17 @@ def _impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
 
 
 def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> ChangeReport:
-    """Run *body(tx, snapshot)* in one registry change; roll back on dry runs."""
+    """Run *body(tx, snapshot)* in one registry change; roll back on dry runs.
+
+    The snapshot is the platform's, caught up *after* the write lock is taken:
+    exactly the committed registry no other writer can change before we commit,
+    read incrementally (a change costs what it touches, not the registry's size).
+    """
     registry = platform.registry
     try:
         with registry.change(_check_text("actor", actor or default_actor())) as tx:
-            report: ChangeReport = body(tx, registry.snapshot())
+            platform.refresh()
+            report: ChangeReport = body(tx, platform.snapshot)
             if dry_run:
                 raise _DryRun(report)
             report = attrs.evolve(report, applied=True, revision=tx.revision)
@@ -254,6 +260,7 @@ def enable(
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:
             raise NotFound(f"unknown business {business!r}")
+        tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
         base = dict(current.config) if current is not None and current.enabled and not replace_config else {}
         base.update(given)
@@ -295,6 +302,7 @@ def disable(
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:
             raise NotFound(f"unknown business {business!r}")
+        tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
         if current is not None and not current.enabled:
             raise UserError(f"plugin {plugin!r} is already disabled at {business}")

@@ -191,6 +191,7 @@ class Transaction:
         self.revision = revision
         self.audited = 0
         self.audited_businesses: set[str | None] = set()
+        self._enablements: dict[tuple[str, str], EnablementRow | None] = {}  # read once per transaction
 
     # -- businesses ----------------------------------------------------------
     def business(self, code: str) -> BusinessRow | None:
@@ -214,9 +215,13 @@ class Transaction:
 
     # -- enablements ---------------------------------------------------------
     def enablement(self, business: str, plugin: str) -> EnablementRow | None:
-        return self.session.scalars(
-            select(EnablementRow).where(EnablementRow.business == business, EnablementRow.plugin == plugin)
-        ).first()
+        """The row of *plugin* at *business* (read once; the write lock keeps it current)."""
+        key = (business, plugin)
+        if key not in self._enablements:
+            self._enablements[key] = self.session.scalars(
+                select(EnablementRow).where(EnablementRow.business == business, EnablementRow.plugin == plugin)
+            ).first()
+        return self._enablements[key]
 
     def put_enablement(
         self, business: str, plugin: str, *, enabled: bool, config: Mapping[str, Any], priority: int,
@@ -228,14 +233,11 @@ class Transaction:
         if the row is still at that version, else :class:`StaleWrite` says who
         changed it and when.
         """
+        self.expect_version(business, plugin, expected_version)
         row = self.enablement(business, plugin)
-        if expected_version is not None:
-            current = row.version if row is not None else 0
-            if current != expected_version:
-                raise self.stale(business, plugin, row, expected_version)
         now = utcnow()
         if row is None:
-            row = EnablementRow(business=business, plugin=plugin)
+            row = self._enablements[(business, plugin)] = EnablementRow(business=business, plugin=plugin)
             self.session.add(row)
         row.enabled = enabled
         row.config = dict(config)
@@ -244,10 +246,24 @@ class Transaction:
         row.updated_by = self.actor
         return row
 
+    def expect_version(self, business: str, plugin: str, expected_version: int | None) -> None:
+        """:class:`StaleWrite` unless the row of *plugin* at *business* is at *expected_version* (0: no row).
+
+        Check this before validating a change against the current rows: an edit
+        based on an older version must be retried, not judged (e.g. "already
+        enabled with this config" when someone else made the same edit).
+        """
+        if expected_version is None:
+            return
+        row = self.enablement(business, plugin)
+        if (row.version if row is not None else 0) != expected_version:
+            raise self.stale(business, plugin, row, expected_version)
+
     def remove_enablement(self, business: str, plugin: str) -> None:
         row = self.enablement(business, plugin)
         if row is not None:
             self.session.delete(row)
+            self._enablements[(business, plugin)] = None
 
     def flush(self) -> None:
         """Write pending rows now (so their new ``version`` is known); still inside the transaction."""
