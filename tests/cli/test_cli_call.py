@@ -103,3 +103,17 @@ def test_call_as_subprocess(zt, tmp_path):
     bad = zt("call", "pricing.base_price", "--business", "edu", "--input", "{oops")
     assert bad.returncode == 1 and bad.stderr.startswith("Error: --input: invalid JSON")
     assert "Traceback" not in bad.stderr
+
+
+def test_a_failing_plugin_is_one_line_naming_it(priced):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(priced.url)
+    with engine.begin() as connection:  # a stored config that no longer fits the config class
+        connection.execute(text("UPDATE zt_enablement SET config = :c WHERE plugin = 'test.price'"),
+                           {"c": '{"price": "free"}'})
+    engine.dispose()
+    result = priced("call", "pricing.base_price", "-b", "edu", "--input", price_input(), "--explain")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "plugin 'test.price'" in lines[0] and "pricing.base_price" in lines[0], lines
