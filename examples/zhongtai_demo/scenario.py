@@ -81,7 +81,7 @@ EVENT_CLOCK = dt.time(22, 30)
 
 
 def event_time(now: dt.datetime) -> dt.datetime:
-    """The latest 22:30 Beijing time not after *now* (a real past moment, the same every minute of a day)."""
+    """The latest 22:30 Beijing time that is not after *now*: a real, recent moment inside the quiet hours."""
     local = now.astimezone(SHANGHAI)
     at = dt.datetime.combine(local.date(), EVENT_CLOCK, tzinfo=SHANGHAI)
     return at if at <= local else at - dt.timedelta(days=1)
