@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from zhongtai.core.context import PluginContext
     from zhongtai.core.decision import Decision, Effect, Verdict
+    from zhongtai.core.errors import ConfigError
     from zhongtai.core.extension import API_VERSION
     from zhongtai.core.markers import hookimpl
     from zhongtai.core.policies import Contribution
@@ -58,6 +59,7 @@ _EXPORTS: dict[str, str] = {
     "Decision": "zhongtai.core.decision",
     "Effect": "zhongtai.core.decision",
     "Verdict": "zhongtai.core.decision",
+    "ConfigError": "zhongtai.core.errors",
     "API_VERSION": "zhongtai.core.extension",
     "hookimpl": "zhongtai.core.markers",
     "Contribution": "zhongtai.core.policies",
@@ -97,6 +99,7 @@ __all__ = [
     "Challenge",
     "Component",
     "ComponentHandler",
+    "ConfigError",
     "Contribution",
     "Customer",
     "Decision",
