@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from zhongtai_demo import console
+from zhongtai_demo import console, shell
 from zhongtai_demo.errors import DemoError
 from zhongtai_demo.scenario import LEAVES, RECIPIENT, SHANGHAI, TEMPLATE, event_time, event_variables
 from zhongtai_demo.sections import Demo
@@ -67,3 +67,8 @@ def run(demo: Demo) -> None:
         if info.subject:
             console.say(f"      subject: {info.subject}")
         console.say(f"      {info.body}")
+    console.say()
+    console.say("The outbox from the command line (`zhongtai notify worker --once` delivers what is due now):")
+    argv = ["notify", "status"]
+    console.command(argv)
+    console.indented(shell.run_console_script(argv))

@@ -31,7 +31,8 @@ TRY: tuple[tuple[str, str, str], ...] = (
     ("theme", "theme css --business edu.k12", "the K12 theme as CSS custom properties"),
     ("pricing", "pricing quote --help", "quote a cart from the command line"),
     ("verify", "verify components --business mall.flagship", "the verification components of a business"),
-    ("notify", "notify --help", "the outbox: messages, the worker (the flagship's held message)"),
+    ("notify", "notify status --messages", "the outbox: each message, its state and when it is due"),
+    ("notify", "notify worker --once", "deliver what is due now (the flagship's message once quiet hours end)"),
     ("audit", "audit", "who changed what, at which registry revision"),
 )
 
