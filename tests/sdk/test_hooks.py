@@ -48,3 +48,11 @@ def test_a_function_that_is_no_hookspec_is_refused() -> None:
     with pytest.raises(TypeError, match="is not an extension point"):
         implements(pricing_adjust)
     assert extension_point_of(specs.theming_tokens).name == "theming.tokens"
+
+
+def test_a_method_gets_pointed_to_hookimpl() -> None:
+    with pytest.raises(TypeError, match=r"decorates module-level functions, not methods .*use @hookimpl"):
+        class Plugin:
+            @implements(specs.theming_tokens)
+            def theming_tokens(self, context: PluginContext) -> None:  # type: ignore[arg-type]
+                return None

@@ -68,6 +68,11 @@ def implements(spec: Callable[P, R]) -> Callable[[Callable[P, R]], Callable[P, R
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
         names = tuple(inspect.signature(function).parameters)
         unknown = [n for n in names if n not in point.arguments]
+        if "self" in unknown:
+            raise TypeError(
+                f"@implements decorates module-level functions, not methods like "
+                f"{getattr(function, '__qualname__', function)!r}; use @hookimpl for methods"
+            )
         if unknown:
             raise TypeError(
                 f"{getattr(function, '__qualname__', function)!r} implements {point.name}, which has no "
