@@ -39,14 +39,14 @@ def run(argv: Sequence[str]) -> str:
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            cli.main(args=list(argv), prog_name="zhongtai", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        if exc.exit_code:
-            raise DemoError(f"`{shown(argv)}` exited with {exc.exit_code}: {_last_line(err, out)}") from None
+            # without standalone mode, click returns a command's ctx.exit(code) as the value
+            status = cli.main(args=list(argv), prog_name="zhongtai", standalone_mode=False)
     except click.ClickException as exc:
         raise DemoError(f"`{shown(argv)}` failed: {exc.format_message()}") from None
     except click.exceptions.Abort:
         raise DemoError(f"`{shown(argv)}` was aborted") from None
+    if isinstance(status, int) and not isinstance(status, bool) and status != 0:
+        raise DemoError(f"`{shown(argv)}` exited with {status}: {_last_line(err, out)}")
     return out.getvalue()
 
 

@@ -69,3 +69,14 @@ def test_a_missing_distribution_is_named_with_its_folder(demo: Any, monkeypatch:
     monkeypatch.setitem(preflight.REQUIRED, "zhongtai-not-landed-yet", "plugins/not-landed-yet")
     with pytest.raises(DemoError, match=r"not installed: zhongtai-not-landed-yet\..*-e plugins/not-landed-yet"):
         preflight.check_installed()
+
+
+def test_a_failing_cli_command_is_one_line_naming_it(demo: Any, monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from zhongtai_demo import shell
+    from zhongtai_demo.errors import DemoError
+
+    monkeypatch.setenv("ZHONGTAI_DATABASE_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    assert "Created business edu" in shell.run(["business", "create", "edu"])
+    with pytest.raises(DemoError, match=r"^`zhongtai business create edu\.k12\.x` failed: .*edu\.k12"):
+        shell.run(["business", "create", "edu.k12.x"])

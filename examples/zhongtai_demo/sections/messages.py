@@ -59,8 +59,11 @@ def run(demo: Demo) -> None:
     stats = Worker(demo.platform, clock=lambda: worker_time).run(once=True)
     console.say()
     console.say(f"One worker pass at {local(worker_time)}: {stats.claimed} message(s) due.")
+    undelivered = []
     for code in LEAVES:
         info = message(demo.platform, sent[code])
+        if info.due_at <= worker_time and info.state != "sent":
+            undelivered.append(f"{code} ({info.state}: {info.reason or 'no reason given'})")
         channels = ", ".join(f"{a.channel} {a.status}" for a in info.history) or "not delivered yet"
         console.say()
         console.say(f"  {code}: {info.state} ({channels})")
@@ -72,3 +75,5 @@ def run(demo: Demo) -> None:
     argv = ["notify", "status"]
     console.command(argv)
     console.indented(shell.run_console_script(argv))
+    if undelivered:
+        raise DemoError("due messages were not delivered: " + "; ".join(undelivered))

@@ -67,6 +67,8 @@ def run(demo: Demo) -> None:
         session, rows = run_flow(verifier, code)
         console.table(rows, indent=6)
         console.say(f"      session {session.id}: {session.status}")
+        if session.status != "passed":
+            raise DemoError(f"the {FLOW} flow of {code} ended {session.status}, not passed")
     console.say()
     console.say("The same from the command line (the code goes to that process's fake SMS provider;")
     console.say("`zhongtai verify submit` takes each step's value):")
