@@ -37,7 +37,7 @@ def run(demo: Demo) -> None:
         rows = []
         for code in LEAVES:
             verdict = decide(demo, code, question)
-            rows.append([code, "allow" if verdict.allowed else "deny", explain(verdict)])
+            rows.append([code, ("allow" if verdict.allowed else "deny").ljust(5), explain(verdict)])
         console.table(rows, indent=4)
     console.say()
     console.say("The same decisions from the command line, as a channel x action matrix:")
