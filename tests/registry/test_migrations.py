@@ -21,7 +21,7 @@ from zhongtai.core.registry import migrate
 from zhongtai.core.registry.models import Base
 from zhongtai.core.registry.store import Registry
 
-HEAD = "core_0003"
+HEAD = "core_0004"
 
 
 def _diff(url: str, metadata: Any) -> list[Any]:
@@ -42,7 +42,7 @@ def _seed_at_baseline(url: str) -> None:
     now = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE zt_registry_state SET revision = 3, mode = 'production'"))
+        connection.execute(text("UPDATE zt_registry_state SET revision = 3"))
         for code, parent in (("edu", None), ("edu.k12", "edu")):
             connection.execute(text(
                 "INSERT INTO zt_business (code, parent, name, owner, status, version, created_at, updated_at,"
@@ -106,7 +106,7 @@ def test_a_registry_at_the_first_migration_upgrades_in_place_without_losing_rows
 
     platform = make_platform(registry_url, discover=False)
     add_price_plugin(platform)
-    assert platform.snapshot.revision == 3 and platform.snapshot.mode == "production"
+    assert platform.snapshot.revision == 3
     assert price(platform, "edu.k12") == Decimal("12.50")
     report = platform.enable("price", "edu.k12", config={"amount": "9"}, actor="bob")
     assert report.revision == 4
@@ -173,7 +173,7 @@ def test_db_commands_report_where_the_registry_stands(registry_url):
     assert again.exit_code == 0 and f"already at {HEAD}" in again.output
     history = runner.invoke(cli, ["db", "history"])
     assert history.exit_code == 0
-    assert [line.split()[0] for line in history.output.splitlines()[1:]] == [HEAD, "core_0002", "core_0001"]
+    assert [line.split()[0] for line in history.output.splitlines()[1:]] == [HEAD, "core_0003", "core_0002", "core_0001"]
 
 
 def test_processes_starting_together_on_an_empty_database_create_it_once(registry_url):

@@ -17,9 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from zhongtai.core import governance
 from zhongtai.core.config import build_config, describe_fields, mask_config
 from zhongtai.core.discovery import OK
-from zhongtai.core.errors import ConfigError, ConflictError, NotFound, PluginUnavailable, RegistryError, UserError
+from zhongtai.core.errors import (
+    ConfigError,
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    PluginUnavailable,
+    RegistryError,
+    UserError,
+)
 from zhongtai.core.extension import Policy
 from zhongtai.core.identity import parent_of, validate_code
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
@@ -152,6 +161,11 @@ def create_business(
             raise UserError(f"business {code!r} already exists")
         if parent is not None and parent not in snap.businesses:
             raise NotFound(f"cannot create {code!r}: its parent business {parent!r} does not exist")
+        rules = governance.access(tx.session)
+        if parent is None:
+            rules.require_admin(tx.actor, f"create the top-level business {code}")
+        else:
+            rules.require_manage(tx.actor, snap, parent, "create businesses")
         written = tx.add_business(code, parent, name or code, owner)
         after = {"code": code, "parent": parent, "name": name or code, "owner": owner, "status": "active"}
         tx.record("business.create", business=code, after=after)
@@ -173,6 +187,7 @@ def set_status(
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         row = tx.require_business(code, expected_version=expected_version)
+        governance.access(tx.session).require_manage(tx.actor, snap, code, f"set the status to {status}")
         if row.status == status:
             raise UserError(f"business {code} is already {status}")
         before = {"status": row.status}
@@ -260,6 +275,10 @@ def enable(
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:
             raise NotFound(f"unknown business {business!r}")
+        governance.access(tx.session).require_manage(tx.actor, snap, business, f"enable {plugin}")
+        refusal = governance.admission_problem(tx.session, platform.plugins.require(plugin))
+        if refusal:
+            raise PermissionDenied(f"plugin {plugin!r} is not admitted: {refusal}")
         tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
         base = dict(current.config) if current is not None and current.enabled and not replace_config else {}
@@ -302,6 +321,7 @@ def disable(
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:
             raise NotFound(f"unknown business {business!r}")
+        governance.access(tx.session).require_manage(tx.actor, snap, business, f"disable {plugin}")
         tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
         if current is not None and not current.enabled:

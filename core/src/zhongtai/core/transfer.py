@@ -360,6 +360,9 @@ def import_document(platform: Platform, doc: RegistryDocument, *, actor: str | N
     if dry_run or not report.changes:
         return report
     with registry.change(actor or default_actor()) as tx:
+        from zhongtai.core.governance import access
+
+        access(tx.session).require_admin(tx.actor, "import a registry document")
         current = registry.snapshot()  # the state under the write lock: plan again against it
         target, report = plan_import(platform, doc, current)
         if not report.changes:

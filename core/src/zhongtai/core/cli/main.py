@@ -27,6 +27,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "export": "zhongtai.core.cli.transfer:export",
     "import": "zhongtai.core.cli.transfer:import_",
     "db": "zhongtai.core.cli.db:db",
+    "access": "zhongtai.core.cli.access:access",
 }
 
 #: First paragraph of each built-in command's help, shown by ``zhongtai --help`` without importing
@@ -41,6 +42,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "export": "Export businesses, enablements and configs as YAML or JSON.",
     "import": "Make the registry equal to an exported document, in one transaction.",
     "db": "Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages).",
+    "access": "Who may change what: platform admins, owner-team members, production mode.",
 }
 
 

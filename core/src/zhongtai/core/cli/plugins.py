@@ -208,3 +208,25 @@ def config(name: str, business: str, as_json: bool) -> None:
                [[key, json.dumps(value, ensure_ascii=False), view["sources"][key]]
                 for key, value in view["config"].items()],
                empty=f"{name} at {business}: no config")
+
+
+@plugins.command()
+@click.argument("name", shell_complete=plugin_names)
+@click.option("--version-range", required=True, metavar="RANGE",
+              help="Versions of the plugin's distribution admitted, e.g. '>=1.2,<2'.")
+def certify(name: str, version_range: str) -> None:
+    """Admit a plugin's distribution for production mode (platform admins only).
+
+    In production mode only plugins from certified distributions, at versions in
+    the certified range, can be enabled.  Certifying again replaces the range.
+
+    \b
+    Example:
+      zhongtai plugins certify pricing.member --version-range '>=0.1,<1'
+    """
+    from zhongtai.core import governance
+
+    cli = state()
+    cert = governance.certify(cli.platform, name, version_range, actor=cli.actor)
+    click.echo(f"Certified {cert.distribution} {cert.version_range} (plugin {name}).")
+

@@ -87,3 +87,28 @@ class AuditRow(Base):
     before: Mapped[dict[str, object] | None] = mapped_column(JSON)
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class GrantRow(Base):
+    """Who may change what: a platform admin, or a member of a business's owner team."""
+
+    __tablename__ = "zt_grant"
+    __table_args__ = (UniqueConstraint("actor", "role", "team", name="uq_grant_actor_role_team"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(16))  # "admin" or "member"
+    team: Mapped[str] = mapped_column(String(200), default="")  # the owner team, for members
+    granted_by: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CertificationRow(Base):
+    """A distribution admitted in production mode, and the versions of it admitted."""
+
+    __tablename__ = "zt_certification"
+
+    distribution: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version_range: Mapped[str] = mapped_column(String(200))
+    certified_by: Mapped[str] = mapped_column(String(200))
+    certified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,117 @@
+"""``zhongtai access``: platform admins, owner-team members, and the registry's mode."""
+
+from __future__ import annotations
+
+import click
+
+from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.state import state
+
+
+@click.group()
+def access() -> None:
+    """Who may change what: platform admins, owner-team members, production mode.
+
+    A registry with no admin is open to everyone; granting the first admin
+    closes it.  The actor is who --as / ZHONGTAI_ACTOR / the OS user says it is:
+    database credentials remain the security boundary.
+
+    \b
+    Example:
+      zhongtai --as alice access grant alice --admin
+      zhongtai --as alice access grant kate --team k12-team
+      zhongtai --as alice access mode production
+    """
+
+
+def _role(admin: bool, team: str | None) -> tuple[str, str]:
+    if admin == bool(team):
+        raise click.UsageError("give exactly one of --admin or --team TEAM")
+    return ("admin", "") if admin else ("member", team or "")
+
+
+@access.command()
+@click.argument("actor")
+@click.option("--admin", is_flag=True, help="Make ACTOR a platform admin.")
+@click.option("--team", metavar="TEAM", help="Make ACTOR a member of the owner team TEAM.")
+def grant(actor: str, admin: bool, team: str | None) -> None:
+    """Grant a role to ACTOR.
+
+    \b
+    Example:
+      zhongtai --as alice access grant kate --team k12-team
+    """
+    from zhongtai.core import governance
+
+    role, team_name = _role(admin, team)
+    cli = state()
+    governance.grant(cli.platform, actor, role, team_name, actor=cli.actor)
+    click.echo(f"{actor} is now {'a platform admin' if role == 'admin' else f'a member of {team_name}'}.")
+
+
+@access.command()
+@click.argument("actor")
+@click.option("--admin", is_flag=True, help="Revoke ACTOR's platform admin role.")
+@click.option("--team", metavar="TEAM", help="Remove ACTOR from the owner team TEAM.")
+def revoke(actor: str, admin: bool, team: str | None) -> None:
+    """Revoke a role from ACTOR.
+
+    \b
+    Example:
+      zhongtai --as alice access revoke kate --team k12-team
+    """
+    from zhongtai.core import governance
+
+    role, team_name = _role(admin, team)
+    cli = state()
+    governance.revoke(cli.platform, actor, role, team_name, actor=cli.actor)
+    click.echo(f"Revoked {role} {team_name}".rstrip() + f" from {actor}.")
+
+
+@access.command("list")
+@json_option
+def list_(as_json: bool) -> None:
+    """List grants, certified distributions and the registry mode.
+
+    \b
+    Example:
+      zhongtai access list --json
+    """
+    from zhongtai.core import governance
+
+    platform = state().platform
+    grants = governance.grants(platform)
+    certs = governance.certifications(platform)
+    mode = governance.mode(platform)
+    if as_json:
+        echo_json({
+            "mode": mode, "open": not any(g.role == "admin" for g in grants),
+            "grants": [{"actor": g.actor, "role": g.role, "team": g.team, "granted_by": g.granted_by}
+                       for g in grants],
+            "certified": [{"distribution": c.distribution, "version_range": c.version_range,
+                           "certified_by": c.certified_by} for c in certs],
+        })
+        return
+    is_open = not any(g.role == "admin" for g in grants)
+    click.echo(f"mode: {mode}; governance: {'OPEN (no platform admin yet)' if is_open else 'enforced'}")
+    echo_table(["ACTOR", "ROLE", "TEAM", "GRANTED BY"], [[g.actor, g.role, g.team, g.granted_by] for g in grants])
+    if certs:
+        click.echo()
+        echo_table(["CERTIFIED DISTRIBUTION", "VERSIONS", "BY"],
+                   [[c.distribution, c.version_range, c.certified_by] for c in certs])
+
+
+@access.command()
+@click.argument("mode", type=click.Choice(["development", "production"]))
+def mode(mode: str) -> None:
+    """Set the registry mode; production admits only certified plugins.
+
+    \b
+    Example:
+      zhongtai --as alice access mode production
+    """
+    from zhongtai.core import governance
+
+    cli = state()
+    governance.set_mode(cli.platform, mode, actor=cli.actor)
+    click.echo(f"The registry is now in {mode} mode.")
