@@ -71,3 +71,59 @@ def test_prometheus_exposition_is_well_formed(platform):
 def test_without_metrics_nothing_is_recorded(sqlite_url, make_platform):
     platform = make_platform(sqlite_url, discover=False)
     assert platform.metrics is None
+
+
+def test_stats_adds_up_every_process_that_called(sqlite_url, tmp_path, monkeypatch):
+    """Each `zhongtai call` records its metrics; `zhongtai stats` shows the total."""
+    import json
+
+    from click.testing import CliRunner
+
+    from zhongtai.core.cli.main import cli
+    from zhongtai.core.runtime.metrics import Series
+    from zhongtai.core.runtime.metrics_store import flush_series, load
+    from zhongtai.core.runtime.platform import Platform
+
+    platform = Platform(sqlite_url, discover=False)
+    platform.registry.ensure_schema()
+    one = Series("shop", "notifiers.deliver", "sms", 2, 1, 0.01, (0,) * 6 + (2,) * 11)
+    flush_series(platform.registry, [one], "host-a:1:1")
+    flush_series(platform.registry, [one], "host-b:2:2")
+    flush_series(platform.registry, [one], "host-b:2:2")  # a process re-flushes its cumulative numbers
+    assert [(s.calls, s.errors) for s in load(platform.registry)] == [(4, 2)]
+    platform.close()
+
+    runner = CliRunner()
+    table = runner.invoke(cli, ["--database-url", sqlite_url, "stats"])
+    assert table.exit_code == 0 and "notifiers.deliver" in table.output and " 4 " in table.output
+    as_json = json.loads(runner.invoke(cli, ["--database-url", sqlite_url, "stats", "--format", "json"]).output)
+    assert as_json[0]["calls"] == 4 and as_json[0]["errors"] == 2
+    prom = runner.invoke(cli, ["--database-url", sqlite_url, "stats", "--format", "prometheus"]).output
+    assert 'zhongtai_plugin_calls_total{business="shop",extension_point="notifiers.deliver",plugin="sms"} 4' in prom
+    bad = runner.invoke(cli, ["--database-url", sqlite_url, "stats", "--business", "BAD"])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: business code")
+
+
+def test_a_zhongtai_call_is_counted_by_zhongtai_stats(sqlite_url):
+    import json
+
+    from click.testing import CliRunner
+
+    from zhongtai.core.cli.main import cli
+
+    pytest.importorskip("zhongtai.plugins.channels")
+    runner = CliRunner()
+
+    def zt(*args):
+        result = runner.invoke(cli, ["--database-url", sqlite_url, *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    zt("business", "create", "shop")
+    zt("plugins", "enable", "channels.rules", "--business", "shop", "--set",
+       'rules=[{"id": "app-orders", "effect": "allow", "channels": ["app"], "actions": ["order.create"]}]')
+    request = {"request": {"channel": "app", "action": "order.create"}}
+    for _ in range(2):
+        zt("call", "channels.authorize", "--business", "shop", "--input", json.dumps(request))
+    counted = json.loads(zt("stats", "--format", "json"))
+    assert [(s["business"], s["plugin"], s["calls"]) for s in counted] == [("shop", "channels.rules", 2)]

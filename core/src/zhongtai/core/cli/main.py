@@ -28,6 +28,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "import": "zhongtai.core.cli.transfer:import_",
     "db": "zhongtai.core.cli.db:db",
     "access": "zhongtai.core.cli.access:access",
+    "stats": "zhongtai.core.cli.stats:stats",
 }
 
 #: First paragraph of each built-in command's help, shown by ``zhongtai --help`` without importing
@@ -43,6 +44,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "import": "Make the registry equal to an exported document, in one transaction.",
     "db": "Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages).",
     "access": "Who may change what: platform admins, owner-team members, production mode.",
+    "stats": "Show call metrics: calls, errors and latency per business, extension point and plugin.",
 }
 
 

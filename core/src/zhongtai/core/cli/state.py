@@ -42,11 +42,22 @@ class CliState:
         if self._platform is None:
             from zhongtai.core.runtime.platform import Platform
 
-            self._platform = Platform(self.database_url, refresh_interval=0.0, plugin_path=self.plugin_path)
+            self._platform = Platform(self.database_url, refresh_interval=0.0, plugin_path=self.plugin_path,
+                                      metrics=True)
         return self._platform
 
     def close(self) -> None:
+        """Record this invocation's call metrics (best effort: telemetry never fails a command)."""
         if self._platform is not None:
+            metrics = self._platform.metrics
+            if metrics is not None and metrics.series():
+                from zhongtai.core.errors import RegistryError
+                from zhongtai.core.runtime.metrics_store import flush
+
+                try:
+                    flush(self._platform.registry, metrics)
+                except RegistryError:
+                    pass
             self._platform.registry.close()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -112,3 +112,24 @@ class CertificationRow(Base):
     version_range: Mapped[str] = mapped_column(String(200))
     certified_by: Mapped[str] = mapped_column(String(200))
     certified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MetricRow(Base):
+    """Telemetry, not configuration: one process's cumulative call metrics for one series.
+
+    Written by :func:`zhongtai.core.runtime.metrics_store.flush` (no audit row, no
+    revision bump: nothing about any business's plugins changes); read by
+    ``zhongtai stats``, which adds the processes up.
+    """
+
+    __tablename__ = "zt_metric"
+
+    process: Mapped[str] = mapped_column(String(200), primary_key=True)
+    business: Mapped[str] = mapped_column(String(128), primary_key=True)
+    extension_point: Mapped[str] = mapped_column(String(200), primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    errors: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    buckets: Mapped[list[int]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,8 +13,11 @@ Metering costs two clock reads per implementation call, which is why it is opt-i
 from __future__ import annotations
 
 import bisect
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -107,6 +110,8 @@ class Metrics:
     def __init__(self) -> None:
         self._meters: dict[tuple[str, str, str], Meter] = {}
         self._lock = threading.Lock()
+        #: Identifies these metrics when flushed: host, pid, and a per-instance suffix.
+        self.process = f"{socket.gethostname()[:100]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def meter(self, business: str, extension_point: str, plugin: str) -> Meter:
         key = (business, extension_point, plugin)
@@ -123,7 +128,12 @@ class Metrics:
 
     def prometheus(self) -> str:
         """The Prometheus text exposition format (version 0.0.4) of every series."""
-        return "".join(_exposition(self.series()))
+        return render_prometheus(self.series())
+
+
+def render_prometheus(series: list[Series]) -> str:
+    """*series* in the Prometheus text exposition format (version 0.0.4)."""
+    return "".join(_exposition(series))
 
 
 def _label(value: str) -> str:
