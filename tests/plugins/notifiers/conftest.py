@@ -18,8 +18,10 @@ from typing import Any
 import attrs
 import pytest
 
+from tests.helpers.vectors import vector_file
+
 ROOT = Path(__file__).resolve().parents[3]
-VECTORS = ROOT.parent / "shared" / "test-vectors" / "verification.json"
+VECTORS = vector_file("verification.json")
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "test-vectors" / "theming.json"
+from tests.helpers.vectors import vector_file
+
+VECTORS = vector_file("theming.json")
 
 
 @pytest.fixture(scope="session")
