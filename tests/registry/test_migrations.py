@@ -162,6 +162,15 @@ def test_a_database_with_other_tables_is_not_taken_over(registry_url):
     assert set(inspect(create_engine(registry_url)).get_table_names()) == {"invoices"}
 
 
+def test_tables_a_package_created_first_do_not_stop_the_registry_being_created(registry_url):
+    engine = create_engine(registry_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE zt_test_outbox (id INTEGER PRIMARY KEY)"))
+    engine.dispose()
+    Registry(registry_url).ensure_schema()
+    assert {"zt_test_outbox", "zt_registry_state"} <= set(inspect(create_engine(registry_url)).get_table_names())
+
+
 def test_db_commands_report_where_the_registry_stands(registry_url):
     runner = CliRunner()
     empty = runner.invoke(cli, ["--database-url", registry_url, "db", "current"])
@@ -258,7 +267,7 @@ def test_an_installed_package_adds_its_own_branch(registry_url, tmp_path, monkey
     site = _install_migrations(tmp_path, "outbox", "ztoutbox_0001.py", _OUTBOX)
     monkeypatch.syspath_prepend(str(site))
 
-    with pytest.raises(RegistryError, match="older .* run `zhongtai db upgrade`"):
+    with pytest.raises(RegistryError, match=r"older .* run `zhongtai db upgrade`"):
         Registry(registry_url).revision()
     history = CliRunner().invoke(cli, ["db", "history"])
     assert "ztoutbox_0001" in history.output and "ztoutbox" in history.output
@@ -279,6 +288,6 @@ def test_an_installed_package_adds_its_own_branch(registry_url, tmp_path, monkey
 def test_a_failing_migration_changes_nothing(registry_url, tmp_path, monkeypatch):
     site = _install_migrations(tmp_path, "broken", "ztbroken_0001.py", _BROKEN)
     monkeypatch.syspath_prepend(str(site))
-    with pytest.raises(RegistryError, match="failed: .*no_such_table.*; nothing was changed"):
+    with pytest.raises(RegistryError, match=r"failed: .*no_such_table.*; nothing was changed"):
         Registry(registry_url).ensure_schema()
     assert inspect(create_engine(registry_url)).get_table_names() == []

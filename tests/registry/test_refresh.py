@@ -5,12 +5,15 @@ from __future__ import annotations
 import random
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.registry.plugins import add_price_plugin, price
+from tests.registry.plugins import PriceConfig, add_price_plugin, price
+from zhongtai.core.markers import hookimpl
 from zhongtai.core.registry.snapshot import Snapshot
+from zhongtai.core.specs.pricing import Money
 
 POINT = "pricing.base_price"
 
@@ -146,3 +149,43 @@ def test_sqlite_has_no_listener_and_relies_on_the_call_path(sqlite_url, make_pla
     reader.business("edu")
     assert reader.registry.watch(lambda revision: None) is None
     assert not reader.status().listening
+
+
+class _Other:
+    """A second pricing plugin, so plans hold several entries to keep or recompile."""
+
+    @hookimpl
+    def pricing_base_price(self, sku: str, context: Any) -> Money | None:
+        return None
+
+
+def _entries(plan: Any) -> list[tuple[Any, ...]]:
+    return [(e.plugin, e.level, e.priority, e.context.config) for e in plan.entries]
+
+
+def test_plans_recompiled_from_their_old_selves_equal_plans_compiled_from_scratch(tree, registry_url,
+                                                                                  make_platform):
+    def platform() -> Any:
+        made = _reader(make_platform, registry_url)
+        made.add_plugin(_Other(), "other", config=PriceConfig)
+        return made
+
+    reader = platform()
+    tree.add_plugin(_Other(), "other", config=PriceConfig)
+    codes = ["edu", "edu.k12", "edu.k12.math", "edu.k12.art", "edu.college", "shop"]
+    rng = random.Random(3)
+    for step in range(25):
+        for code in codes:
+            reader.plan(code, POINT)  # warm: every change below retires real plans
+        plugin, code = rng.choice(["price", "other"]), rng.choice(codes)
+        try:
+            if rng.random() < 0.8:
+                tree.enable(plugin, code, config={"amount": str(step)}, priority=rng.randint(0, 3), actor="ops")
+            else:
+                tree.disable(plugin, code, actor="ops")
+        except Exception as exc:  # noqa: BLE001 - refused changes are fine here
+            assert "already" in str(exc) or "not enabled" in str(exc) or "priority" in str(exc), exc
+        reader.refresh()
+        scratch = platform()
+        for code in codes:
+            assert _entries(reader.plan(code, POINT)) == _entries(scratch.plan(code, POINT)), (step, code)

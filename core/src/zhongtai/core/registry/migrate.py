@@ -17,10 +17,12 @@ applies every branch to its head, in dependency order, in one transaction.
 A registry is usable only when its heads are exactly the installed heads
 (:func:`status`): an *older* registry is refused with "run ``zhongtai db
 upgrade``", a *newer* one (holding revisions nobody installed here) is refused
-outright.  A database with no tables at all is *empty* and may be created by
-upgrading; one made before migrations existed (zhongtai 0.1: a state row with
-``schema_version`` 1 and no ``alembic_version``) is *legacy* and is stamped with
-the baseline revision before upgrading, so it upgrades in place.
+outright.  A database with no tables but ``zt_*`` ones (a package may have
+created its own first) is *empty* and may be created by upgrading; one with
+other tables is *foreign* and never touched; one made before migrations existed
+(zhongtai 0.1: a state row with ``schema_version`` 1 and no ``alembic_version``)
+is *legacy* and is stamped with the baseline revision before upgrading, so it
+upgrades in place.
 
 Every upgrade runs in one transaction under a lock (a PostgreSQL advisory lock,
 SQLite's ``BEGIN IMMEDIATE``): processes that start together against an empty
@@ -185,7 +187,9 @@ def status(connection: Connection) -> SchemaStatus:
     if not current:
         if "zt_registry_state" in tables:
             return SchemaStatus("legacy" if _legacy_version(connection) == 1 else "foreign", (), heads)
-        return SchemaStatus("foreign" if tables - {VERSION_TABLE} else "empty", (), heads)
+        # zt_* tables without a registry: a package created its own tables first -- still ours to create
+        others = {t for t in tables if t != VERSION_TABLE and not t.startswith("zt_")}
+        return SchemaStatus("foreign" if others else "empty", (), heads)
     unknown = [revision for revision in current if revision not in known]
     if unknown:
         return SchemaStatus("newer", current, heads, tuple(unknown))

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from zhongtai.core.identity import lineage
+from zhongtai.core.identity import lineage, parent_of
 
 
 @attrs.frozen
@@ -62,7 +62,7 @@ class EffectivePlugin:
 class Snapshot:
     """Businesses and enablements at one registry revision."""
 
-    __slots__ = ("_children", "businesses", "enablements", "mode", "revision")
+    __slots__ = ("_children", "_effective", "businesses", "enablements", "mode", "revision")
 
     def __init__(
         self,
@@ -78,6 +78,8 @@ class Snapshot:
         for row in enablements:
             self.enablements.setdefault(row.business, {})[row.plugin] = row
         self._children: dict[str | None, list[str]] | None = None
+        #: effective plugins per business, computed once from the parent's (read-only, shared)
+        self._effective: dict[str, Mapping[str, EffectivePlugin]] = {}
 
     def replaced(
         self, *, business: Business | None = None, enablement: Enablement | None = None,
@@ -103,7 +105,8 @@ class Snapshot:
 
         *businesses* maps each touched code to its row now (``None``: gone);
         *enablements* maps touched codes to *all* their enablement rows now.
-        Costs a copy of the two top-level dicts, not a rebuild of the rows.
+        Costs a copy of the two top-level dicts, not a rebuild of the rows; what
+        was resolved for businesses outside the touched subtrees is kept.
         """
         new = Snapshot.__new__(Snapshot)
         new.revision, new.mode = revision, mode
@@ -125,6 +128,11 @@ class Snapshot:
             else:
                 new.enablements.pop(code, None)
         new._children = self._children if same_tree else None
+        new._effective = dict(self._effective)
+        for code in businesses.keys() | enablements.keys():
+            new._effective.pop(code, None)
+            for descendant in self.descendants(code):
+                new._effective.pop(descendant, None)
         return new
 
     def children(self, code: str | None) -> list[str]:
@@ -152,27 +160,32 @@ class Snapshot:
             yield level, self.enablements.get(level, {})
 
     def effective(self, code: str) -> dict[str, EffectivePlugin]:
-        """The plugins effectively enabled for *code*, by name."""
-        state: dict[str, list[tuple[str, Enablement]]] = {}
-        for level, rows in self.rows_along(code):
+        """The plugins effectively enabled for *code*, by name (a new dict the caller may keep)."""
+        return dict(self._resolved(code))
+
+    def _resolved(self, code: str) -> Mapping[str, EffectivePlugin]:
+        """:meth:`effective`, built from the parent's (memoised per snapshot; never mutate it)."""
+        cached = self._effective.get(code)
+        if cached is not None:
+            return cached
+        parent = parent_of(code)
+        inherited = self._resolved(parent) if parent is not None else {}
+        rows = self.enablements.get(code)
+        result: Mapping[str, EffectivePlugin] = inherited
+        if rows:
+            own = dict(inherited)
             for plugin, row in rows.items():
-                if row.enabled:
-                    state.setdefault(plugin, []).append((level, row))
-                else:
-                    state.pop(plugin, None)
-        result: dict[str, EffectivePlugin] = {}
-        for plugin, enabled_rows in state.items():
-            merged: dict[str, Any] = {}
-            for _, row in enabled_rows:
-                merged.update(row.config)
-            source, nearest = enabled_rows[-1]
-            result[plugin] = EffectivePlugin(
-                plugin=plugin,
-                source=source,
-                priority=nearest.priority,
-                config=merged,
-                levels=tuple((level, row.config) for level, row in enabled_rows),
-            )
+                if not row.enabled:
+                    own.pop(plugin, None)  # disabled here: rows above no longer count
+                    continue
+                above = inherited.get(plugin)
+                own[plugin] = EffectivePlugin(
+                    plugin=plugin, source=code, priority=row.priority,
+                    config={**above.config, **row.config} if above is not None else dict(row.config),
+                    levels=(*above.levels, (code, row.config)) if above is not None else ((code, row.config),),
+                )
+            result = own
+        self._effective[code] = result
         return result
 
     def state_of(self, code: str, plugin: str) -> tuple[bool, str]:

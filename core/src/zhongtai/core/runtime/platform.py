@@ -41,7 +41,7 @@ from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
 from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.metrics import Metrics
-from zhongtai.core.runtime.plan import CallPlan, compile_plan
+from zhongtai.core.runtime.plan import CallPlan, compile_plan, order_key
 from zhongtai.core.runtime.timeouts import CallTimeouts
 from zhongtai.core.specs import SPEC_MODULES
 
@@ -84,13 +84,17 @@ RETRY_INTERVAL = 1.0
 
 
 class _BusinessPlans:
-    __slots__ = ("code", "effective", "plans", "suspended_by")
+    __slots__ = ("code", "donor", "effective", "plans", "suspended_by")
 
-    def __init__(self, code: str, effective: dict[str, EffectivePlugin], suspended_by: str | None) -> None:
+    def __init__(self, code: str, effective: dict[str, EffectivePlugin], suspended_by: str | None,
+                 donor: _BusinessPlans | None = None) -> None:
         self.code = code
         self.effective = effective
         self.plans: dict[str, CallPlan] = {}
         self.suspended_by = suspended_by
+        #: the plans this business had before a change touched it: entries of plugins whose
+        #: effective state did not change are reused instead of compiled again
+        self.donor = donor
 
 
 class Platform:
@@ -138,6 +142,7 @@ class Platform:
         self.plugins = PluginCatalog(self._pm, self.extension_points, api_version, plugin_path, discover)
         self._snapshot: Snapshot | None = None
         self._businesses: dict[str, _BusinessPlans] = {}
+        self._retired: dict[str, _BusinessPlans] = {}  # invalidated plans, until recompiled from them
         self._next_check = 0.0
         self._lock = threading.RLock()  # refreshes, and caching plans against the current snapshot
         self._listen = listen if listen is not None else refresh_interval > 0
@@ -232,16 +237,21 @@ class Platform:
         self.registry.close()
 
     def _invalidate(self, codes: Iterable[str], snapshot: Snapshot) -> None:
-        """Drop the plans of *codes* and of their descendants in *snapshot* (their inheritance changed)."""
-        plans = self._businesses
+        """Retire the plans of *codes* and of their descendants in *snapshot* (their inheritance changed).
+
+        They are recompiled on next use, reusing what did not change (see :func:`_recompiled`).
+        """
+        plans, retired = self._businesses, self._retired
         for code in codes:
-            plans.pop(code, None)
-            for descendant in snapshot.descendants(code):
-                plans.pop(descendant, None)
+            for doomed in (code, *snapshot.descendants(code)):
+                old = plans.pop(doomed, None)
+                if old is not None:
+                    retired[doomed] = old
 
     def _drop_plans(self) -> None:
         with self._lock:
             self._businesses.clear()
+            self._retired.clear()
 
     def _notified(self, revision: int | None) -> None:
         """Watcher thread: a change committed (None: we may have missed some).  Only sets a flag."""
@@ -281,10 +291,14 @@ class Platform:
                  if level in snapshot.businesses and snapshot.businesses[level].status == "suspended"),
                 None,
             )
-            plans = _BusinessPlans(code, snapshot.effective(code), suspended_by)
+            donor = self._retired.get(code)
+            if donor is not None:
+                donor.donor = None  # one generation back is enough; no chains of old plans
+            plans = _BusinessPlans(code, snapshot.effective(code), suspended_by, donor)
             with self._lock:  # cache only what is still current (another thread may have refreshed)
                 if self._snapshot is snapshot:
                     self._businesses[code] = plans
+                    self._retired.pop(code, None)
         return plans
 
     def _plan(self, code: str, point_name: str) -> tuple[_BusinessPlans, CallPlan]:
@@ -293,8 +307,12 @@ class Platform:
         plan = plans.plans.get(point_name)
         if plan is None:
             point = self.extension_point(point_name)
-            effective = [p for p in plans.effective.values()]
-            plan = compile_plan(point, code, self.snapshot.revision, effective, self.plugins, self)
+            old = plans.donor.plans.get(point_name) if plans.donor is not None else None
+            if old is not None and plans.donor is not None and not old.problems:
+                plan = _recompiled(self, point, plans, old, plans.donor.effective)
+            else:
+                effective = [p for p in plans.effective.values()]
+                plan = compile_plan(point, code, self.snapshot.revision, effective, self.plugins, self)
             plans.plans[point_name] = plan
         return plans, plan
 
@@ -358,6 +376,24 @@ def affected_businesses(old: Snapshot, new: Snapshot, candidates: Iterable[str] 
         if old.businesses.get(code) != new.businesses.get(code)
         or old.enablements.get(code) != new.enablements.get(code)
     }
+
+
+def _recompiled(platform: Platform, point: ExtensionPoint, plans: _BusinessPlans, old: CallPlan,
+                old_effective: Mapping[str, EffectivePlugin]) -> CallPlan:
+    """*old* brought up to date: only plugins whose effective state changed are compiled again.
+
+    Sound because an entry depends only on the point, the business, the plugin's
+    effective state (source, priority, config, levels) and the catalog -- and a
+    catalog change drops every plan.  The entries are re-sorted by the policy's
+    total order, so the result equals a full compile.
+    """
+    new_effective = plans.effective
+    changed = {p for p in new_effective.keys() | old_effective.keys() if new_effective.get(p) != old_effective.get(p)}
+    revision = platform.snapshot.revision
+    fresh = compile_plan(point, plans.code, revision, [new_effective[p] for p in changed if p in new_effective],
+                         platform.plugins, platform)
+    kept = [entry for entry in old.entries if entry.plugin not in changed]
+    return attrs.evolve(fresh, entries=tuple(sorted((*kept, *fresh.entries), key=order_key(point.policy))))
 
 
 def _now() -> dt.datetime:
