@@ -63,7 +63,8 @@ TESTS = {"tests/test_plugin.py": '''
 
 
 def run_pytest(root: Path) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # CI=true makes pytest print full messages in the short summary too; the author's run is local
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k != "CI"}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-rA", "-q", "-p", "no:randomly"], cwd=root, env=env,
         capture_output=True, text=True, timeout=240,
