@@ -26,7 +26,7 @@ from typing import Any
 CHANNEL = "zhongtai_registry"
 #: How often an idle watcher checks that its owner still exists.
 _IDLE_CHECK = 5.0
-_BACKOFF_FIRST, _BACKOFF_MAX = 0.2, 5.0
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.2, 2.0
 _SCHEMA_QUERY = (
     "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE c.oid = to_regclass('zt_registry_state')"
