@@ -71,9 +71,10 @@ def build_platform(root: Path, installed: int, businesses: int) -> tuple[Platfor
         platform.add_plugin(make_impl(ACTIVE + i, answer=True), f"idle-{i}")
     with platform.registry.change("benchmark") as tx:
         tx.add_business("corp", None, "corp", "")
+        tx.record("business.create", business="corp")
         for i in range(businesses - 1):
             tx.add_business(f"corp.b{i}", "corp", "", "")
-        tx.record("benchmark.seed", business="corp")
+            tx.record("business.create", business=f"corp.b{i}")
     for i in range(ACTIVE):
         platform.enable(f"active-{i}", "corp", priority=i)  # active-0 answers last (lowest priority)
     # idle plugins are installed but enabled elsewhere or nowhere: a few on other businesses
