@@ -23,7 +23,7 @@ demo: venv
 	$(BIN)/python examples/demo.py
 
 lint: venv
-	$(BIN)/ruff check core/src sdk/src
+	$(BIN)/ruff check core/src sdk/src plugins examples benchmarks
 
 type: venv
 	$(BIN)/mypy core/src/zhongtai/core sdk/src/zhongtai/sdk

@@ -22,10 +22,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from decimal import Decimal
 
 import pluggy
 
