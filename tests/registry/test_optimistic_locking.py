@@ -100,3 +100,13 @@ def test_a_stale_edit_is_refused_as_stale_even_when_someone_made_the_same_edit(o
     alice.disable("price", "edu", actor="alice", expected_version=2)
     with pytest.raises(StaleWrite, match="price at edu was changed by alice"):
         bob.disable("price", "edu", actor="bob", expected_version=2)
+
+
+def test_a_registry_wide_record_does_not_excuse_unnamed_business_rows(operators, registry_url):
+    alice, _ = operators
+    before = all_rows(registry_url)
+    refused = pytest.raises(RuntimeError, match=r"wrote rows of \['edu'\] without an audit row naming them")
+    with refused, alice.registry.change("mallory") as tx:
+        tx.require_business("edu").owner = "mallory"
+        tx.record("registry.note", note="a registry-wide record names no business")
+    assert all_rows(registry_url) == before

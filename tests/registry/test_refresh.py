@@ -103,6 +103,17 @@ def test_a_gap_in_the_change_log_falls_back_to_a_full_reload(tree, registry_url,
     assert price(reader, "edu.k12.math") == Decimal("3")
 
 
+def test_a_registry_wide_change_touches_no_business_and_reloads_nothing(tree, registry_url, make_platform):
+    reader = _reader(make_platform, registry_url)
+    plan = reader.plan("edu.k12", POINT)
+    with tree.registry.change("admin") as tx:
+        tx.record("access.grant", after={"actor": "bob", "role": "admin", "team": ""})
+    refreshed = reader.registry.refreshed(reader.snapshot)
+    assert refreshed.touched == frozenset() and refreshed.snapshot.revision == tree.registry.revision()
+    reader.refresh()
+    assert reader.plan("edu.k12", POINT) is plan
+
+
 def test_the_call_path_checks_at_most_every_refresh_interval(tree, registry_url, make_platform):
     reader = _reader(make_platform, registry_url, refresh_interval=3600, listen=False)
     assert price(reader, "edu") == Decimal("10")

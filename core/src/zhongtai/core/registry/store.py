@@ -212,10 +212,12 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
 class Transaction:
     """Row operations inside one registry change; see :meth:`Registry.change`.
 
-    Contract: rows are changed through the ORM (these methods or the rows they
-    return), and each business whose rows change is named by an audit row
-    (:meth:`record` with ``business=``; ``business=None`` means "anything may
-    have changed" and makes every reader reload in full).
+    Contract: business and enablement rows are changed through the ORM (these
+    methods or the rows they return, never bulk Core statements), and each
+    business whose rows change is named by an audit row (:meth:`record` with
+    ``business=``).  A record with ``business=None`` names no business: it is
+    for registry-wide changes (grants, the mode) that readers need not reload
+    rows for.  :meth:`Registry.change` refuses a change that breaks this.
     """
 
     def __init__(self, session: Session, actor: str, revision: int) -> None:
@@ -329,8 +331,6 @@ class Transaction:
     def _check_complete(self) -> None:
         if self.audited == 0:
             raise RuntimeError("a registry change must record at least one audit row")
-        if None in self.audited_businesses:
-            return
         unnamed = set(self.session.info.get("zt_touched", ())) - self.audited_businesses
         if unnamed:
             raise RuntimeError(f"a registry change wrote rows of {sorted(unnamed)} without an audit row naming them")
@@ -487,10 +487,10 @@ class Registry:
             select(AuditRow.revision, AuditRow.business).where(AuditRow.revision > old, AuditRow.revision <= new)
         ).all()
         revisions = {row.revision for row in rows}
-        businesses = {row.business for row in rows}
-        if len(revisions) != new - old or None in businesses or len(businesses) > INCREMENTAL_LIMIT:
-            return None  # pruned audit rows, a registry-wide change, or simply too much
-        return {code for code in businesses if code is not None}
+        businesses = {row.business for row in rows if row.business is not None}  # None: no business rows
+        if len(revisions) != new - old or len(businesses) > INCREMENTAL_LIMIT:
+            return None  # pruned audit rows, or simply too much
+        return businesses
 
     def audit(
         self, business: str | None = None, since: dt.datetime | None = None, limit: int | None = None,
