@@ -61,3 +61,20 @@ def test_a_process_cut_off_from_postgresql_serves_on_then_catches_up(pg_url, pro
     print(f"caught up {time.monotonic() - started:.2f} s after the database came back")
     assert _poll(lambda: reader.status().live and reader.status().listening)
     assert reader.enable("price", "edu.k12", config={"amount": "1"}, actor="ops").applied
+
+
+def test_a_process_that_starts_while_postgresql_is_away_says_so_then_starts_listening(pg_url, proxy, make_platform):
+    writer = make_platform(pg_url, discover=False)
+    add_price_plugin(writer)
+    writer.create_business("edu")
+    writer.enable("price", "edu", config={"amount": "10"}, actor="setup")
+    proxy.stop()
+    reader = make_platform(pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}"), discover=False,
+                           refresh_interval=0.05)
+    add_price_plugin(reader)
+    with pytest.raises(RegistryError, match="cannot reach the registry"):
+        price(reader, "edu")
+    assert reader.status().describe().startswith("registry not loaded yet: cannot reach the registry")
+    proxy.start()
+    assert price(reader, "edu") == Decimal("10")
+    assert _poll(lambda: price(reader, "edu") == Decimal("10") and reader.status().listening)

@@ -261,8 +261,9 @@ class Platform:
 
     def _maybe_refresh(self) -> None:
         if not self._watch_started and self._listen:
-            self._watch_started = True
-            self._watcher = self.registry.watch(self._notified)
+            with contextlib.suppress(RegistryError):  # not reachable yet: try again on the next call
+                self._watcher = self.registry.watch(self._notified)
+                self._watch_started = True
         if not self._wake and time.monotonic() < self._next_check:
             return
         watcher = self._watcher
