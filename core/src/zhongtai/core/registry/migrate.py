@@ -36,6 +36,7 @@ import importlib.metadata
 import importlib.util
 import io
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -219,7 +220,28 @@ def installed_revisions() -> tuple[frozenset[str], tuple[str, ...]]:
 
 
 def _literal_ids(path: Path) -> tuple[str, tuple[str, ...]] | Literal[False] | None:
-    """``(revision, down_revisions)`` of a revision script; False: not a script; None: not literal."""
+    """``(revision, down_revisions)`` of a revision script; False: not a script; None: not literal.
+
+    Cached per file version; parsed under a lock, because CPython 3.11's ``ast``
+    is not safe to use from several threads at once (registries opened in
+    parallel threads hit "AST constructor recursion depth mismatch").
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    with _AST_LOCK:
+        if key not in _LITERAL_IDS:
+            _LITERAL_IDS[key] = _parse_ids(path)
+        return _LITERAL_IDS[key]
+
+
+_AST_LOCK = threading.Lock()
+_LITERAL_IDS: dict[tuple[str, int, int], tuple[str, tuple[str, ...]] | Literal[False] | None] = {}
+
+
+def _parse_ids(path: Path) -> tuple[str, tuple[str, ...]] | Literal[False] | None:
     values: dict[str, object] = {}
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
