@@ -28,18 +28,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-PG_URL = os.environ.get("ZHONGTAI_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from databases import PG_URL, postgresql_url
+
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 BUSINESS = "bench"
 
@@ -231,23 +231,14 @@ def processes_phase(url: str, processes: int, concurrency: int) -> tuple[int, fl
 
 @contextmanager
 def postgresql_schema() -> Iterator[str | None]:
-    try:
-        import psycopg
-
-        admin = psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
-                                connect_timeout=5)
-    except Exception as exc:  # noqa: BLE001 - unreachable for any reason: skip the phase
-        print(f"PostgreSQL at {PG_URL} cannot be reached ({type(exc).__name__}); skipping its phases")
-        yield None
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
+    """A fresh PostgreSQL schema's URL, or ``None`` (with a message) when the server is away."""
+    with ExitStack() as stack:
         try:
-            sep = "&" if "?" in PG_URL else "?"
-            yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-        finally:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            url = stack.enter_context(postgresql_url())
+        except Exception as exc:  # noqa: BLE001 - unreachable for any reason: skip the phase
+            print(f"PostgreSQL at {PG_URL} cannot be reached ({type(exc).__name__}); skipping its phases")
+            url = None
+        yield url
 
 
 def rate(count: int, seconds: float) -> float:

@@ -26,41 +26,19 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the worker processes and their checks live with the registry tests
 
+from databases import postgresql_url, sqlite_url  # noqa: E402
+
 from tests.registry import harness  # noqa: E402
 from tests.registry.plugins import INSTALLED_NAME  # noqa: E402
 from zhongtai.core.runtime import Platform  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORKERS = 8
 WRITERS, INCREMENTS = 16, 100
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.db'}"
-
-
-@contextmanager
-def postgresql_url() -> Iterator[str]:
-    import psycopg
-
-    schema = f"zt_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True)
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 def propagation(url: str, changes: int, mode: list[str], workdir: Path) -> list[float]:

@@ -24,17 +24,14 @@ import gc
 import json
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
+from databases import postgresql_url, sqlite_url
 from sqlalchemy import insert, text
 
 from zhongtai.core.markers import hookimpl
@@ -43,7 +40,6 @@ from zhongtai.core.registry.store import Registry
 from zhongtai.core.runtime import Platform
 from zhongtai.core.specs.pricing import Money
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LEVELS = (0.001, 0.01, 0.05, 0.2)  # share of the businesses on levels 1-4; level 5 takes the rest
 PER_BUSINESS = 10
 PLUGINS = 50
@@ -198,26 +194,6 @@ def measure(url: str, businesses: int, rounds: int) -> dict[str, float]:
     reader.close()
     writer.close()
     return result
-
-
-@contextmanager
-def sqlite_url() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        yield f"sqlite:///{Path(directory) / 'bench.db'}"
-
-
-@contextmanager
-def postgresql_url() -> Iterator[str]:
-    import psycopg
-
-    schema = f"zt_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True)
-    admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.close()
 
 
 def report(backend: str, r: dict[str, float]) -> None:
