@@ -34,6 +34,9 @@ GROUP = "zhongtai.plugins"
 MANIFEST = "zhongtai_plugins.toml"
 LIFECYCLES = ("incubating", "active", "deprecated", "retired")
 
+#: The distribution of plugins an application registers in-process (``Platform.add_plugin``).
+IN_PROCESS = "<in-process>"
+
 OK = "ok"
 FAILED = "failed"
 INCOMPATIBLE = "incompatible"

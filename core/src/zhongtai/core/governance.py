@@ -35,7 +35,7 @@ import attrs
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from zhongtai.core.discovery import PluginInfo
+from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.errors import NotFound, PermissionDenied, UserError
 from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import CertificationRow, GrantRow, RegistryState
@@ -48,8 +48,6 @@ ADMIN = "admin"
 MEMBER = "member"
 ROLES = (ADMIN, MEMBER)
 MODES = ("development", "production")
-#: The distribution name of plugins an application registers in-process (``Platform.add_plugin``).
-IN_PROCESS = "<in-process>"
 
 
 @attrs.frozen

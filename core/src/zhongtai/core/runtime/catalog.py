@@ -50,6 +50,7 @@ class PluginCatalog:
         self._infos: dict[str, PluginInfo] | None = None
         self._loaded: dict[str, LoadedPlugin] = {}
         self._objects: dict[str, Any] = {}  # in-process plugins: name -> object
+        self._config_classes: dict[str, type] = {}  # in-process plugins' config classes
 
     # -- metadata --------------------------------------------------------------
     def _all(self) -> dict[str, PluginInfo]:
@@ -78,10 +79,14 @@ class PluginCatalog:
     def implementing(self, point: str) -> list[PluginInfo]:
         return [info for info in self.infos() if point in info.extension_points]
 
-    def add(self, info: PluginInfo, obj: Any) -> PluginInfo:
+    def add(self, info: PluginInfo, obj: Any, config_class: type | None = None) -> PluginInfo:
         """Add an in-process plugin (tests, benchmarks, embedding applications)."""
         self._all()[info.name] = info
         self._objects[info.name] = obj
+        if config_class is not None:
+            self._config_classes[info.name] = config_class
+        else:
+            self._config_classes.pop(info.name, None)
         self._loaded.pop(info.name, None)
         return self.load_quietly(info.name)
 
@@ -158,6 +163,11 @@ class PluginCatalog:
         return hooks
 
     def _config_class(self, info: PluginInfo) -> type | None:
+        if info.name in self._config_classes:
+            cls: Any = self._config_classes[info.name]
+            if not (isinstance(cls, type) and attrs.has(cls)):
+                raise PluginUnavailable(f"config {cls!r} is not an attrs class")
+            return cls
         if not info.config:
             return None
         try:

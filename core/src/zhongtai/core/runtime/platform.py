@@ -29,7 +29,7 @@ import attrs
 import pluggy
 
 from zhongtai.core import management
-from zhongtai.core.discovery import OK, PluginInfo
+from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError
 from zhongtai.core.extension import API_VERSION, ExtensionPoint, extension_points_of
 from zhongtai.core.identity import lineage, validate_code
@@ -170,14 +170,11 @@ class Platform:
             hooks = {p.hook_name: p.name for p in self.extension_points.values()}
             extension_points = [hooks[n] for n in dir(obj) if n in hooks]
         info = PluginInfo(
-            name=name, target=f"<in-process {type(obj).__name__}>", distribution="<in-process>",
+            name=name, target=f"<in-process {type(obj).__name__}>", distribution=IN_PROCESS,
             version="", title=title or name, owner=owner, lifecycle=lifecycle, api=f"=={self.api_version}",
             extension_points=tuple(extension_points), config=None,
         )
-        added = self.plugins.add(info, obj)
-        if added.status == OK and config is not None:
-            loaded = self.plugins.load(name)
-            object.__setattr__(loaded, "config_class", config)
+        added = self.plugins.add(info, obj, config)
         self._drop_plans()
         return added
 
