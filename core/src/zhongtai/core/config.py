@@ -11,7 +11,6 @@ as ``env:NAME`` references, resolved only when the config is built for a call.
 
 from __future__ import annotations
 
-import json
 import os
 import types
 import typing
@@ -269,10 +268,7 @@ def parse_setting(cls: type | None, assignment: str, *, plugin: str = "") -> tup
     elif tp is Decimal:
         value = text
     else:
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            value = text
+        value = _setting_value(text, f"{who}--set {key}")
     try:
         _convert(value, tp)
     except _Mismatch as exc:
@@ -280,6 +276,19 @@ def parse_setting(cls: type | None, assignment: str, *, plugin: str = "") -> tup
             SECRET) else str(exc)
         raise ConfigError(f"{who}config field {key!r}: {reason}") from None
     return key, value
+
+
+def _setting_value(text: str, source: str) -> Any:
+    """A ``--set`` value as JSON when it looks like JSON, else the text; within the document limits."""
+    from zhongtai.core.documents import DocumentLimitError, parse_json
+    from zhongtai.core.errors import UserError
+
+    try:
+        return parse_json(text, source=source)
+    except DocumentLimitError as exc:
+        raise ConfigError(exc.message) from None
+    except UserError:
+        return text  # not JSON: the field's type check says what was expected
 
 
 def mask_config(cls: type | None, raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import attrs
 from zhongtai.core import governance
 from zhongtai.core.config import build_config, describe_fields, mask_config
 from zhongtai.core.discovery import OK
+from zhongtai.core.documents import check_stored_config
 from zhongtai.core.errors import (
     ConfigError,
     ConflictError,
@@ -269,8 +270,9 @@ def enable(
         _check_priority(priority)
     if config is not None and not isinstance(config, Mapping):
         raise ConfigError(f"config must be a mapping of field names to values, not {type(config).__name__}")
-    cls, warnings = _usable(platform, plugin)
     given = dict(config or {})
+    check_stored_config(given, source=f"config of plugin {plugin!r}")
+    cls, warnings = _usable(platform, plugin)
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:

@@ -12,13 +12,10 @@ from zhongtai.core.cli.state import state
 
 
 def _read_input(text: str) -> object:
-    from zhongtai.core.documents import parse_json, read_text
+    from zhongtai.core.documents import parse_json, read_reference
 
-    if text == "@-":
-        return parse_json(sys.stdin.read(), source="--input (stdin)", exact_numbers=True)
-    if text.startswith("@"):
-        return parse_json(read_text(text[1:]), source=text[1:], exact_numbers=True)
-    return parse_json(text, source="--input", exact_numbers=True)
+    document, source = read_reference(text, source="--input", stdin=sys.stdin)
+    return parse_json(document, source=source, exact_numbers=True)
 
 
 def _compact(value: object, limit: int = 70) -> str:

@@ -268,6 +268,9 @@ class Transaction:
         if the row is still at that version, else :class:`StaleWrite` says who
         changed it and when.
         """
+        from zhongtai.core.documents import check_stored_config
+
+        check_stored_config(config, source=f"config of plugin {plugin!r} at {business}")
         self.expect_version(business, plugin, expected_version)
         row = self.enablement(business, plugin)
         now = utcnow()

@@ -7,7 +7,6 @@ jinja2, httpx) are imported inside the commands so ``zhongtai --help`` stays fas
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -52,14 +51,12 @@ def _parse_time(text: str | None) -> dt.datetime | None:
 
 
 def _variables(pairs: tuple[str, ...], as_json: str | None) -> dict[str, Any]:
+    from zhongtai.core.documents import parse_json
     from zhongtai.core.errors import UserError
 
     values: dict[str, Any] = {}
     if as_json is not None:
-        try:
-            loaded = json.loads(as_json)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"--vars is not valid JSON: {exc}") from None
+        loaded = parse_json(as_json, source="--vars")
         if not isinstance(loaded, dict):
             raise UserError("--vars must be a JSON object")
         values.update(loaded)

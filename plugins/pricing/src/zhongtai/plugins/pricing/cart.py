@@ -28,17 +28,12 @@ DEFAULT_CHANNEL = "app"
 
 def read_cart(reference: str, stdin: IO[str] | None = None) -> tuple[Any, str]:
     """The parsed document of ``@FILE``, ``@-`` (*stdin*) or inline JSON, and where it came from."""
-    from zhongtai.core.documents import parse_json, read_text
+    from zhongtai.core.documents import parse_json, read_reference
 
-    if reference in ("@-", "-"):
-        if stdin is None:
-            raise InvalidCartError("cart: no standard input to read from")
-        text, source = stdin.read(), "cart (stdin)"
-    elif reference.startswith("@"):
-        text, source = read_text(reference[1:]), reference[1:]
-    else:
-        text, source = reference, "cart"
+    if reference in ("@-", "-") and stdin is None:
+        raise InvalidCartError("cart: no standard input to read from")
     try:
+        text, source = read_reference("@-" if reference == "-" else reference, source="cart", stdin=stdin)
         return parse_json(text, source=source, exact_numbers=True), source
     except UserError as exc:
         raise InvalidCartError(exc.message) from None

@@ -1,0 +1,165 @@
+"""Findings 7 and 9 of issue 12: every document reader is bounded in size, depth and aliases.
+
+The readers are exercised through the commands a user (or a hostile business
+team) runs: ``plugins enable --config-file``, ``import``, ``call --input``,
+``--set``, ``pricing quote --cart``, ``notify send --vars`` -- inline, from a
+file and from stdin.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.registry_rows import all_rows
+from zhongtai.core import documents
+from zhongtai.core.errors import UserError
+
+ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{chr(ord('b') + i)}: &{chr(ord('b') + i)} [{', '.join(['*' + chr(ord('a') + i)] * 10)}]\n" for i in range(8))
+DEEP = 100_000
+
+
+def one_error_line(result: Any) -> str:
+    assert result.exit_code == 1, (result.exit_code, result.output[:500])
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output[:500]
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+@pytest.fixture
+def shop(zt: Any) -> Any:
+    return zt
+
+
+def test_finding_07_yaml_alias_bomb_is_refused(shop: Any, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(ALIAS_BOMB, encoding="utf-8")
+    assert len(ALIAS_BOMB) < 1024
+    before = all_rows(shop.url)
+    for extra in ([], ["--dry-run"]):
+        line = one_error_line(shop("plugins", "enable", "test.price", "-b", "shop", "--config-file", str(bomb),
+                                   *extra))
+        assert "aliases are not accepted" in line
+    line = one_error_line(shop("import", str(bomb)))
+    assert "aliases are not accepted" in line
+    assert all_rows(shop.url) == before
+
+
+def test_finding_07_yaml_merge_key_alias_is_refused_too() -> None:
+    with pytest.raises(UserError, match="aliases are not accepted"):
+        documents.parse_yaml("base: &b {x: 1}\nother:\n  <<: *b\n", source="c.yaml")
+
+
+def test_finding_07_config_file_dev_zero_reads_a_bounded_amount(shop: Any) -> None:
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    line = one_error_line(shop("plugins", "enable", "test.price", "-b", "shop", "--config-file", "/dev/zero"))
+    assert "larger than the limit" in line
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kib < 200 * 1024  # far below what an unbounded read of /dev/zero would take
+
+
+@pytest.mark.parametrize("how", ["inline", "file", "stdin"])
+def test_finding_07_every_input_is_size_capped(shop: Any, tmp_path: Path, how: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_DOCUMENT_BYTES", 1000)
+    big = '{"sku": "' + "x" * 2000 + '"}'
+    path = tmp_path / "big.json"
+    path.write_text(big, encoding="utf-8")
+    value, stdin = {"inline": (big, None), "file": (f"@{path}", None), "stdin": ("@-", big)}[how]
+    line = one_error_line(shop("call", "pricing.base_price", "-b", "shop", "--input", value, input=stdin))
+    assert "larger than the limit of 1,000 bytes" in line
+    line = one_error_line(shop("pricing", "quote", "-b", "shop", "--cart", value, input=stdin))
+    assert "larger than the limit" in line
+
+
+def test_finding_07_stored_config_size_is_capped(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(documents, "MAX_CONFIG_BYTES", 500)
+    before = all_rows(shop.url)
+    line = one_error_line(shop("plugins", "enable", "test.price", "-b", "shop",
+                               "--set", "skus=" + str(["sku-%d" % i for i in range(100)]).replace("'", '"')))
+    assert "larger than the limit of 500 bytes" in line
+    assert all_rows(shop.url) == before
+
+
+def test_finding_07_stored_config_cap_holds_for_the_python_api(shop: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhongtai.core.runtime.platform import Platform
+
+    monkeypatch.setattr(documents, "MAX_CONFIG_BYTES", 500)
+    platform = Platform(shop.url)
+    try:
+        with pytest.raises(UserError, match="larger than the limit"):
+            platform.enable("test.price", "shop", config={"skus": ["s" * 50] * 20}, actor="tester")
+    finally:
+        platform.close()
+
+
+def _nested(kind: str, depth: int = DEEP) -> str:
+    return ("[" * depth + "]" * depth) if kind == "json" else ("{a: " * depth + "1" + "}" * depth)
+
+
+@pytest.mark.parametrize("command", [
+    ["call", "pricing.base_price", "-b", "shop", "--input", "DOC"],
+    ["pricing", "quote", "-b", "shop", "--cart", "DOC"],
+    ["notify", "send", "-b", "shop", "--kind", "notification", "--email", "a@example.com",
+     "--template", "t", "--vars", "DOC"],
+    ["plugins", "enable", "test.price", "-b", "shop", "--set", "skus=DOC"],
+    ["plugins", "enable", "test.price", "-b", "shop", "--config-file", "@DOC"],
+    ["import", "@DOC"],
+], ids=["call-input", "pricing-cart", "notify-vars", "set", "config-file", "import"])
+@pytest.mark.parametrize("kind", ["json", "yaml"])
+def test_finding_09_deep_nesting_is_one_error_line(shop: Any, tmp_path: Path, command: list[str],
+                                                    kind: str) -> None:
+    doc = _nested(kind)
+    if kind == "yaml" and "@DOC" not in command:
+        doc = _nested("json")  # these options take JSON only
+    path = tmp_path / f"deep.{kind}"
+    path.write_text(doc, encoding="utf-8")
+    args = [str(path) if a == "@DOC" else doc if a == "DOC" else
+            ("skus=" + doc if a == "skus=DOC" else a) for a in command]
+    before = all_rows(shop.url)
+    line = one_error_line(shop(*args))
+    assert "nested deeper than 64 levels" in line, line
+    assert "RecursionError" not in line
+    assert all_rows(shop.url) == before
+
+
+def test_finding_09_deep_config_through_the_python_api_is_refused(shop: Any) -> None:
+    from zhongtai.core.runtime.platform import Platform
+
+    deep: Any = []
+    for _ in range(DEEP):
+        deep = [deep]
+    platform = Platform(shop.url)
+    try:
+        with pytest.raises(UserError, match="nested deeper than 64 levels"):
+            platform.enable("test.price", "shop", config={"skus": deep}, actor="tester")
+    finally:
+        platform.close()
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}', "1" * 200, "[1e" + "9" * 200 + "]"])
+def test_documents_refuse_non_json_numbers(text: str) -> None:
+    with pytest.raises(UserError):
+        documents.parse_json(text, exact_numbers=True)
+
+
+def test_yaml_dates_and_keys_come_back_as_json_data() -> None:
+    assert documents.parse_yaml("at: 2025-06-01\n1: x\n") == {"at": "2025-06-01", "1": "x"}
+
+
+def test_parse_body_for_http_front_ends() -> None:
+    assert documents.parse_body(b'{"a": 1.5}') == {"a": documents.Decimal("1.5")}
+    with pytest.raises(UserError, match="larger than the limit"):
+        documents.parse_body(b" " * (documents.MAX_DOCUMENT_BYTES + 1))
+    with pytest.raises(UserError, match="not a UTF-8"):
+        documents.parse_body(b"\xff\xfe")
