@@ -22,3 +22,24 @@ def all_rows(url_or_engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     if isinstance(url_or_engine, str):
         engine.dispose()
     return result
+
+
+def schema_diff(url: str, metadata: Any) -> list[Any]:
+    """alembic's differences between the database and *metadata*, for *metadata*'s tables only.
+
+    Tables the database holds beyond *metadata* (another package's) are not reported.
+    """
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    def ours(name: str | None, kind: str, parent: Any) -> bool:
+        return kind != "table" or name in metadata.tables
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()

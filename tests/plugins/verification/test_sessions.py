@@ -30,7 +30,7 @@ from zhongtai.plugins.verification.errors import (
     SessionNotFoundError,
     StepOrderError,
 )
-from zhongtai.plugins.verification.models import AttemptRow, ReplayGuardRow, SessionRow, StepRow, ensure_tables
+from zhongtai.plugins.verification.models import AttemptRow, ReplayGuardRow, SessionRow, StepRow
 from zhongtai.plugins.verification.totp import DerivedTotpSecrets
 
 PHONE = "13800000000"
@@ -42,7 +42,6 @@ FINANCE = {"phone": PHONE, "user": "u1"}
 def rows(world: World, model: Any) -> list[Any]:
     from sqlalchemy.orm import Session
 
-    ensure_tables(world.platform.registry.engine)
     with Session(world.platform.registry.engine) as session:
         return list(session.scalars(select(model)))
 

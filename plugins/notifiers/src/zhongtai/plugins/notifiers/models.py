@@ -1,7 +1,7 @@
 """The notifier tables, on the registry's engine but with their own ``DeclarativeBase``.
 
-``metadata`` is what a migration tool includes.  :func:`ensure_schema` creates
-missing tables (idempotent, safe to call from every process).
+``metadata`` describes them; the ``notifiers`` alembic branch
+(:mod:`zhongtai.plugins.notifiers.migrations`) creates and changes them.
 
 Times are stored as naive UTC on both SQLite and PostgreSQL (:class:`UTCDateTime`)
 and come back timezone-aware, so comparisons in SQL and in Python agree.
@@ -10,8 +10,6 @@ and come back timezone-aware, so comparisons in SQL and in Python agree.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -26,10 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from zhongtai.core.errors import RegistryError
 
 if TYPE_CHECKING:
     from zhongtai.core.runtime.platform import Platform
@@ -58,7 +53,7 @@ class NotifierBase(DeclarativeBase):
     pass
 
 
-#: Include this in migrations (``target_metadata``) next to the kernel's.
+#: The notifier tables; every change to them is a revision in ``migrations/``.
 metadata = NotifierBase.metadata
 
 # message states
@@ -160,31 +155,13 @@ class InboxRow(NotifierBase):
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-_ready: weakref.WeakSet[Engine] = weakref.WeakSet()
-_lock = threading.Lock()
-
-
-def ensure_schema(engine: Engine) -> None:
-    """Create the notifier tables that are missing on *engine* (once per engine per process)."""
-    if engine in _ready:
-        return
-    with _lock:
-        if engine in _ready:
-            return
-        try:
-            metadata.create_all(engine, checkfirst=True)
-        except SQLAlchemyError:
-            # another process may have created them between the check and the create
-            try:
-                metadata.create_all(engine, checkfirst=True)
-            except SQLAlchemyError as exc:
-                raise RegistryError(f"cannot create the notifier tables: {exc.__class__.__name__}: "
-                                    f"{str(exc).splitlines()[0]}") from None
-        _ready.add(engine)
-
-
 def engine_of(platform: Platform) -> Engine:
-    """The registry engine of *platform*, with the notifier tables created if missing."""
+    """The registry engine of *platform*, its schema (notifier tables included) checked.
+
+    The tables are made by the ``notifiers`` alembic branch (``zhongtai db
+    upgrade``, or automatically when the registry is created); a registry whose
+    branch is behind is refused with "run ``zhongtai db upgrade``".
+    """
+    platform.registry.ensure_schema()
     engine: Engine = platform.registry.engine
-    ensure_schema(engine)
     return engine

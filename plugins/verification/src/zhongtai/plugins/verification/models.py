@@ -1,7 +1,7 @@
 """SQLAlchemy tables of verification sessions, in the registry's database.
 
-The tables use their own ``DeclarativeBase``; :data:`metadata` is what a
-migration tool includes, and :func:`ensure_tables` creates them on first use.
+The tables use their own ``DeclarativeBase``; the ``verification`` alembic
+branch (:mod:`zhongtai.plugins.verification.migrations`) creates and changes them.
 Table names start with ``zt_`` so the registry recognises them as its own.
 
 Nothing here holds a one-time code (only its keyed digest).  ``facts`` holds the
@@ -12,11 +12,8 @@ gets its verdict; every other column holds masked values only.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
-from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -123,16 +120,3 @@ class ReplayGuardRow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     counter: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
-
-
-_created: weakref.WeakSet[Any] = weakref.WeakSet()
-_lock = threading.Lock()
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the verification tables on *engine* if they are missing (once per engine)."""
-    with _lock:
-        if engine in _created:
-            return
-        metadata.create_all(engine, checkfirst=True)
-        _created.add(engine)

@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from zhongtai.core.errors import RegistryError
@@ -60,7 +60,6 @@ from zhongtai.plugins.verification.models import (
     ReplayGuardRow,
     SessionRow,
     StepRow,
-    ensure_tables,
 )
 from zhongtai.plugins.verification.notify import deliver, require_channel
 from zhongtai.plugins.verification.subject import normalise_subject
@@ -126,11 +125,7 @@ class Verifier:
     def _ensure(self) -> None:
         if self._ready:
             return
-        self.platform.registry.ensure_schema()
-        try:
-            ensure_tables(self._engine)
-        except SQLAlchemyError as exc:
-            raise RegistryError(f"cannot create the verification tables: {_first_line(exc)}") from None
+        self.platform.registry.ensure_schema()  # the tables come with the `verification` alembic branch
         self._ready = True
 
     @contextmanager
