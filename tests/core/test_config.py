@@ -62,9 +62,11 @@ def test_env_references_are_resolved_only_at_call_time(monkeypatch):
     raw = {"api_key": "env:ACME_KEY"}
     assert build_config(Config, raw).api_key == "env:ACME_KEY"
     with pytest.raises(ConfigError, match="environment variable 'ACME_KEY', which is not set"):
-        build_config(Config, raw, resolve_secrets=True)
+        build_config(Config, raw, resolve_secrets=True, allowed_env={"ACME_KEY"})
     monkeypatch.setenv("ACME_KEY", "from-the-environment")
-    assert build_config(Config, raw, resolve_secrets=True).api_key == "from-the-environment"
+    assert build_config(Config, raw, resolve_secrets=True, allowed_env={"ACME_KEY"}).api_key == "from-the-environment"
+    with pytest.raises(ConfigError, match="'ACME_KEY', which is not allow-listed for edu"):
+        build_config(Config, raw, resolve_secrets=True, business="edu")
 
 
 def test_set_parses_text_by_field_type():

@@ -3,17 +3,22 @@
 ``zt`` runs ``zhongtai`` in-process (CliRunner) on a fresh SQLite registry with
 every installed package (pricing, notifiers, ...) *and* the CLI tests' test
 plugins (``test.price`` has a secret field), as actor ``tester``, with business
-``shop`` created.
+``shop`` created.  ``governed`` is a registry with roles (admin alice; kate in
+edu-team; mallory in mall-team) and ``Actors`` runs the CLI as any of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
-from tests.cli.conftest import Cli, plugin_site  # noqa: F401 - fixture
+from tests.cli.conftest import Cli, plugin_site, registry_rows  # noqa: F401 - fixture
+
+ADMIN, MEMBER, OUTSIDER = "alice", "kate", "mallory"
 
 
 @pytest.fixture
@@ -25,3 +30,45 @@ def zt(monkeypatch: pytest.MonkeyPatch, plugin_site: Path, sqlite_url: str) -> A
     cli = Cli(sqlite_url)
     cli.ok("business", "create", "shop")
     return cli
+
+
+class Actors:
+    """``zt("kate", "plugins", "enable", ...)``: the real CLI, in-process, as an actor, on one registry."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, actor: str, *args: str) -> Result:
+        from zhongtai.core.cli.main import cli
+
+        return CliRunner().invoke(cli, ["--database-url", self.url, "--as", actor, *args], catch_exceptions=False)
+
+    def ok(self, actor: str, *args: str) -> Result:
+        result = self(actor, *args)
+        assert result.exit_code == 0, f"{args} failed ({result.exit_code}): {result.output}"
+        return result
+
+    def refused(self, actor: str, *args: str, match: str) -> str:
+        """Run a command that must be refused: exit 1, one line naming *match*, no row changed."""
+        before = registry_rows(self.url)
+        result = self(actor, *args)
+        lines = result.stderr.strip().splitlines()
+        assert result.exit_code == 1, (args, result.output)
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and match in lines[0], (args, result.stderr)
+        assert "Traceback" not in result.output
+        assert registry_rows(self.url) == before, f"refused {args} changed the registry"
+        return lines[0]
+
+
+@pytest.fixture
+def governed(sqlite_url: str, make_platform: Callable[..., Any]) -> tuple[Any, Actors]:
+    """A registry with admin alice, business edu (owner edu-team: kate) and edu.k12, and a CLI on it."""
+    platform = make_platform(sqlite_url)
+    platform.create_business("edu", owner="edu-team")
+    platform.create_business("edu.k12", owner="edu-team")
+    platform.create_business("mall", owner="mall-team")
+    zt = Actors(sqlite_url)
+    zt.ok(ADMIN, "access", "grant", ADMIN, "--admin")
+    zt.ok(ADMIN, "access", "grant", MEMBER, "--team", "edu-team")
+    zt.ok(ADMIN, "access", "grant", OUTSIDER, "--team", "mall-team")
+    return platform, zt

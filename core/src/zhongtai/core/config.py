@@ -6,12 +6,18 @@ of the plugin's config class, converting JSON values to the field types and
 running the class's validators; any problem is a :class:`ConfigError` naming the
 field and the reason.  Fields marked secret (``metadata={SECRET: True}``, or
 ``zhongtai.sdk.secret_field``) are masked by :func:`mask_config` and may be given
-as ``env:NAME`` references, resolved only when the config is built for a call.
+as ``env:NAME`` references, resolved only when the config is built for a call --
+and only for names a platform admin allow-listed for the business
+(``zhongtai access secrets allow NAME --business CODE``, inherited by the
+subtree): a business team's config must never read the platform's environment
+(``env:ZHONGTAI_DATABASE_URL``).  The allow-list is checked when the config is
+set (:func:`check_env_references`) and again when it is resolved.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -26,6 +32,7 @@ from zhongtai.core.errors import ConfigError
 SECRET = "zhongtai.secret"
 MASK = "********"
 ENV_PREFIX = "env:"
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
 
 
 @attrs.frozen
@@ -179,27 +186,64 @@ def _convert(value: Any, tp: Any) -> Any:  # noqa: C901 - one branch per support
     return value
 
 
-def _resolve_env(value: Any, field_name: str, plugin: str) -> Any:
+def env_name(value: Any) -> str | None:
+    """The NAME of an ``env:NAME`` reference, or ``None`` if *value* is no reference."""
     if isinstance(value, str) and value.startswith(ENV_PREFIX):
-        var = value[len(ENV_PREFIX):]
-        if var not in os.environ:
-            raise ConfigError(
-                f"plugin {plugin!r}: secret field {field_name!r} refers to environment variable "
-                f"{var!r}, which is not set"
-            )
-        return os.environ[var]
-    return value
+        return value[len(ENV_PREFIX):]
+    return None
+
+
+def _not_allowed(plugin: str, field_name: str, var: str, business: str) -> ConfigError:
+    where = f" for {business}" if business else ""
+    return ConfigError(
+        f"plugin {plugin!r}: secret field {field_name!r} refers to environment variable {var!r}, which is not "
+        f"allow-listed{where} (a platform admin may allow it: zhongtai access secrets allow {var} "
+        f"--business {business or 'CODE'})"
+    )
+
+
+def check_env_references(
+    cls: type | None, raw: Mapping[str, Any], allowed: AbstractSet[str], *, plugin: str = "", business: str = "",
+) -> None:
+    """Refuse any ``env:NAME`` in a secret field of *raw* whose NAME is malformed or not in *allowed*."""
+    secrets = secret_names(cls)
+    for name, value in raw.items():
+        var = env_name(value)
+        if name not in secrets or var is None:
+            continue
+        if not ENV_NAME.fullmatch(var):
+            raise ConfigError(f"plugin {plugin!r}: secret field {name!r}: {value[:60]!r} is not an env:NAME "
+                              f"reference (NAME: letters, digits, underscores)")
+        if var not in allowed:
+            raise _not_allowed(plugin, name, var, business)
+
+
+def _resolve_env(value: Any, field_name: str, plugin: str, allowed: AbstractSet[str], business: str) -> Any:
+    var = env_name(value)
+    if var is None:
+        return value
+    if var not in allowed or not ENV_NAME.fullmatch(var):
+        raise _not_allowed(plugin, field_name, var, business)
+    if var not in os.environ:
+        raise ConfigError(
+            f"plugin {plugin!r}: secret field {field_name!r} refers to environment variable "
+            f"{var!r}, which is not set"
+        )
+    return os.environ[var]
 
 
 def build_config(
-    cls: type, raw: Mapping[str, Any], *, plugin: str = "", resolve_secrets: bool = False
+    cls: type, raw: Mapping[str, Any], *, plugin: str = "", resolve_secrets: bool = False,
+    allowed_env: AbstractSet[str] = frozenset(), business: str = "",
 ) -> Any:
     """Instantiate *cls* from the JSON values in *raw*.
 
     Unknown keys, values of the wrong type and validator failures raise
     :class:`ConfigError` naming the field.  Secret ``env:NAME`` references are
-    resolved only when *resolve_secrets* is true (at call time); otherwise they
-    are passed through unresolved so that validation does not need the secret.
+    resolved only when *resolve_secrets* is true (at call time), and only for
+    names in *allowed_env* (the allow-list of *business*; anything else is a
+    ConfigError); otherwise they are passed through unresolved so that
+    validation does not need the secret.
     """
     fields = {f.name: f for f in _resolved_fields(cls)}
     unknown = sorted(set(raw) - set(fields))
@@ -213,7 +257,7 @@ def build_config(
         field = fields[name]
         if field.metadata.get(SECRET):
             if resolve_secrets:
-                value = _resolve_env(value, name, plugin)
+                value = _resolve_env(value, name, plugin, allowed_env, business)
             elif isinstance(value, str) and value.startswith(ENV_PREFIX):
                 kwargs[name] = value
                 continue

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zhongtai.core import governance
-from zhongtai.core.config import build_config, describe_fields, mask_config
+from zhongtai.core.config import build_config, check_env_references, describe_fields, mask_config
 from zhongtai.core.discovery import OK
 from zhongtai.core.documents import check_stored_config
 from zhongtai.core.errors import (
@@ -229,8 +229,10 @@ def _validate_config(platform: Platform, plugin: str, cls: type | None, snap: Sn
                 raise ConfigError(f"plugin {plugin!r} takes no config")
             continue
         layers = [cfg for _, cfg in effective.levels] if per_level else [effective.config]
+        allowed = snap.allowed_secrets(business)
         for raw in layers:
             try:
+                check_env_references(cls, raw, allowed, plugin=plugin, business=business)
                 build_config(cls, raw, plugin=plugin)
             except ConfigError as exc:
                 where = "" if business == code else f" (as inherited by {business})"

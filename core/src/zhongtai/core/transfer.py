@@ -223,7 +223,8 @@ def _with_kept_secrets(platform: Platform, doc: RegistryDocument, current: Snaps
 
 
 def _target(platform: Platform, doc: RegistryDocument, current: Snapshot) -> Snapshot:
-    return Snapshot(current.revision, doc.businesses, _with_kept_secrets(platform, doc, current), current.mode)
+    return Snapshot(current.revision, doc.businesses, _with_kept_secrets(platform, doc, current), current.mode,
+                    current.allowances)
 
 
 def _validate(platform: Platform, current: Snapshot, target: Snapshot) -> None:

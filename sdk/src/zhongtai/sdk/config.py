@@ -72,7 +72,13 @@ def load_config(cls: type[T], raw: Mapping[str, Any] | None = None, *, resolve_s
 
     Unknown keys, wrong types, missing required settings and validator failures
     raise :class:`~zhongtai.core.errors.ConfigError` with one line naming the
-    field.  ``env:NAME`` secrets are resolved only with *resolve_secrets*.
+    field.  ``env:NAME`` secrets are resolved only with *resolve_secrets* (here,
+    in a plugin author's own process, any name; on the platform only names a
+    platform admin allow-listed for the business: ``zhongtai access secrets allow``).
     """
-    built: T = build_config(cls, raw or {}, plugin=cls.__name__, resolve_secrets=resolve_secrets)
+    from zhongtai.core.config import env_name
+
+    names = {n for n in (env_name(v) for v in (raw or {}).values()) if n is not None}
+    built: T = build_config(cls, raw or {}, plugin=cls.__name__, resolve_secrets=resolve_secrets,
+                            allowed_env=frozenset(names))
     return built

@@ -115,3 +115,55 @@ def mode(mode: str) -> None:
     cli = state()
     governance.set_mode(cli.platform, mode, actor=cli.actor)
     click.echo(f"The registry is now in {mode} mode.")
+
+
+def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click.Group:
+    """``access secrets`` / ``access network``: allow, deny, list -- one shape for both allow-lists."""
+
+    @click.group(name=kind, help=f"{what}\n\n\b\nExample:\n{example}")
+    def group() -> None:
+        pass
+
+    @group.command("allow", help=f"Allow {metavar} for --business and its subtree (platform admins only).\n\n"
+                                 f"\b\nExample:\n{example}")
+    @click.argument("value", metavar=metavar)
+    @click.option("--business", "-b", required=True, metavar="CODE", help="The business (covers its subtree).")
+    def allow(value: str, business: str) -> None:
+        from zhongtai.core import allowances
+
+        cli = state()
+        entry = allowances.allow(cli.platform, kind, value, business, actor=cli.actor)
+        click.echo(f"{entry.value} is now allowed ({kind}) for {business} and its subtree.")
+
+    @group.command("deny", help=f"Remove {metavar} from the allow-list of --business (platform admins only).")
+    @click.argument("value", metavar=metavar)
+    @click.option("--business", "-b", required=True, metavar="CODE", help="The business it was allowed for.")
+    def deny(value: str, business: str) -> None:
+        from zhongtai.core import allowances
+
+        cli = state()
+        allowances.deny(cli.platform, kind, value, business, actor=cli.actor)
+        click.echo(f"{value} is no longer allowed ({kind}) for {business}.")
+
+    @group.command("list", help="List the allow-list (of --business: its own entries and its ancestors').")
+    @click.option("--business", "-b", metavar="CODE", help="Only what applies to this business.")
+    @json_option
+    def list_entries(business: str | None, as_json: bool) -> None:
+        from zhongtai.core import allowances
+
+        found = allowances.entries(state().platform, kind, business)
+        if as_json:
+            echo_json([{"business": e.business, kind: e.value, "allowed_by": e.allowed_by,
+                        "allowed_at": e.allowed_at.isoformat() if e.allowed_at else None} for e in found])
+            return
+        echo_table(["BUSINESS", metavar, "ALLOWED BY"], [[e.business, e.value, e.allowed_by] for e in found])
+
+    return group
+
+
+access.add_command(_allow_list_group(
+    "secrets", "Environment variables a business's config may name as env:NAME secrets.",
+    "  zhongtai --as alice access secrets allow SMS_API_KEY --business edu", "NAME"))
+access.add_command(_allow_list_group(
+    "network", "Internal hosts or CIDRs a business's notifiers (webhooks, gateways, SMTP) may reach.",
+    "  zhongtai --as alice access network allow 127.0.0.1/32 --business edu", "HOST|CIDR"))

@@ -133,3 +133,25 @@ class MetricRow(Base):
     seconds: Mapped[float] = mapped_column(Float)
     buckets: Mapped[list[int]] = mapped_column(JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SecretAllowRow(Base):
+    """An environment variable a business (and its subtree) may name as ``env:NAME`` in secret config."""
+
+    __tablename__ = "zt_secret_allow"
+
+    business: Mapped[str] = mapped_column(ForeignKey("zt_business.code"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    allowed_by: Mapped[str] = mapped_column(String(200))
+    allowed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NetworkAllowRow(Base):
+    """A host name or CIDR a business (and its subtree) may reach although it is internal."""
+
+    __tablename__ = "zt_network_allow"
+
+    business: Mapped[str] = mapped_column(ForeignKey("zt_business.code"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(256), primary_key=True)
+    allowed_by: Mapped[str] = mapped_column(String(200))
+    allowed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

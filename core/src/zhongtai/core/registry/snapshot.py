@@ -46,6 +46,22 @@ class Enablement:
 
 
 @attrs.frozen
+class Allowances:
+    """What a platform admin allowed each business (and so its subtree) beyond the defaults.
+
+    ``secrets``: environment variable names its config may reference as ``env:NAME``;
+    ``networks``: internal host names or CIDRs its outbound requests may reach.
+    Both map a business code to the entries granted *at* that level.
+    """
+
+    secrets: Mapping[str, frozenset[str]] = attrs.field(factory=dict)
+    networks: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+
+NO_ALLOWANCES = Allowances()
+
+
+@attrs.frozen
 class EffectivePlugin:
     """A plugin effectively enabled for a business, and where that comes from."""
 
@@ -62,7 +78,7 @@ class EffectivePlugin:
 class Snapshot:
     """Businesses and enablements at one registry revision."""
 
-    __slots__ = ("_children", "_effective", "businesses", "enablements", "mode", "revision")
+    __slots__ = ("_children", "_effective", "allowances", "businesses", "enablements", "mode", "revision")
 
     def __init__(
         self,
@@ -70,9 +86,11 @@ class Snapshot:
         businesses: Iterable[Business],
         enablements: Iterable[Enablement],
         mode: str = "development",
+        allowances: Allowances = NO_ALLOWANCES,
     ) -> None:
         self.revision = revision
         self.mode = mode
+        self.allowances = allowances
         self.businesses: dict[str, Business] = {b.code: b for b in businesses}
         self.enablements: dict[str, dict[str, Enablement]] = {}
         for row in enablements:
@@ -95,21 +113,23 @@ class Snapshot:
             rows = [row for row in rows if (row.business, row.plugin) != key]
             if enablement is not None:
                 rows.append(enablement)
-        return Snapshot(self.revision, businesses.values(), rows, self.mode)
+        return Snapshot(self.revision, businesses.values(), rows, self.mode, self.allowances)
 
     def updated(
         self, revision: int, mode: str, businesses: Mapping[str, Business | None],
-        enablements: Mapping[str, Iterable[Enablement]],
+        enablements: Mapping[str, Iterable[Enablement]], allowances: Allowances | None = None,
     ) -> Snapshot:
         """A new snapshot at *revision*: these businesses' rows replaced, every other row shared.
 
         *businesses* maps each touched code to its row now (``None``: gone);
-        *enablements* maps touched codes to *all* their enablement rows now.
+        *enablements* maps touched codes to *all* their enablement rows now;
+        *allowances*, when given, replaces the allow-lists (``None``: unchanged).
         Costs a copy of the two top-level dicts, not a rebuild of the rows; what
         was resolved for businesses outside the touched subtrees is kept.
         """
         new = Snapshot.__new__(Snapshot)
         new.revision, new.mode = revision, mode
+        new.allowances = self.allowances if allowances is None else allowances
         new.businesses = dict(self.businesses)
         new.enablements = dict(self.enablements)
         same_tree = True
@@ -134,6 +154,20 @@ class Snapshot:
             for descendant in self.descendants(code):
                 new._effective.pop(descendant, None)
         return new
+
+    def allowed_secrets(self, code: str) -> frozenset[str]:
+        """Environment variable names *code* may reference: allowed at it or at an ancestor."""
+        names: set[str] = set()
+        for level in lineage(code):
+            names.update(self.allowances.secrets.get(level, ()))
+        return frozenset(names)
+
+    def allowed_networks(self, code: str) -> tuple[str, ...]:
+        """Internal hosts/CIDRs *code* may reach: allowed at it or at an ancestor."""
+        entries: set[str] = set()
+        for level in lineage(code):
+            entries.update(self.allowances.networks.get(level, ()))
+        return tuple(sorted(entries))
 
     def children(self, code: str | None) -> list[str]:
         """Direct children of *code* (``None``: the top-level businesses), sorted."""

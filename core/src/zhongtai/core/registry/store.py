@@ -38,11 +38,21 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from zhongtai.core.errors import NotFound, RegistryError, StaleWrite
 from zhongtai.core.registry import migrate
-from zhongtai.core.registry.models import AuditRow, BusinessRow, EnablementRow, RegistryState, utcnow
-from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
+from zhongtai.core.registry.models import (
+    AuditRow,
+    BusinessRow,
+    EnablementRow,
+    NetworkAllowRow,
+    RegistryState,
+    SecretAllowRow,
+    utcnow,
+)
+from zhongtai.core.registry.snapshot import Allowances, Business, Enablement, Snapshot
 from zhongtai.core.registry.watcher import RevisionWatcher
 
 ENV_URL = "ZHONGTAI_DATABASE_URL"
+#: Audit actions that change the allow-lists a snapshot carries (readers reload them).
+ALLOWANCE_ACTIONS = ("access.secrets.allow", "access.secrets.deny", "access.network.allow", "access.network.deny")
 DEFAULT_URL = "sqlite:///zhongtai.db"
 
 #: Catching up through the audit log stops paying off beyond this many revisions or businesses.
@@ -458,9 +468,10 @@ class Registry:
             revision, mode = self._state(session)
             if revision == old.revision and mode == old.mode:
                 return Refresh(old, frozenset())
-            touched = self._touched_since(session, old.revision, revision)
-            if touched is None:
+            window = self._touched_since(session, old.revision, revision)
+            if window is None:
                 return Refresh(self._load(session, revision, mode), None)
+            touched, allowances_changed = window
             codes = sorted(touched)
             businesses: dict[str, Business | None] = dict.fromkeys(codes)
             enablements: dict[str, list[Enablement]] = {code: [] for code in codes}
@@ -470,7 +481,8 @@ class Registry:
                 rows = session.execute(_ENABLEMENTS_IN, {"codes": list(chunk)})
                 for enablement in _enablements(rows):
                     enablements[enablement.business].append(enablement)
-            return Refresh(old.updated(revision, mode, businesses, enablements), frozenset(touched))
+            allowances = self._allowances(session) if allowances_changed else None
+            return Refresh(old.updated(revision, mode, businesses, enablements, allowances), frozenset(touched))
 
     def _state(self, session: Session) -> tuple[int, str]:
         state = session.execute(
@@ -480,20 +492,35 @@ class Registry:
     def _load(self, session: Session, revision: int, mode: str) -> Snapshot:
         businesses = _businesses(_fetch_all(session, _BUSINESS_SQL))
         enablements = _enablements(_fetch_all(session, _ENABLEMENT_SQL))
-        return Snapshot(revision, businesses, enablements, mode)
+        return Snapshot(revision, businesses, enablements, mode, self._allowances(session))
 
-    def _touched_since(self, session: Session, old: int, new: int) -> set[str] | None:
-        """Businesses named by the audit rows of revisions (old, new]; None if that cannot be trusted."""
+    def _allowances(self, session: Session) -> Allowances:
+        """Every allow-list row (a few per business at most: read whole)."""
+        secrets: dict[str, set[str]] = {}
+        for business, name in session.execute(select(SecretAllowRow.business, SecretAllowRow.name)):
+            secrets.setdefault(business, set()).add(name)
+        networks: dict[str, list[str]] = {}
+        for business, target in session.execute(select(NetworkAllowRow.business, NetworkAllowRow.target)):
+            networks.setdefault(business, []).append(target)
+        return Allowances({k: frozenset(v) for k, v in secrets.items()},
+                          {k: tuple(sorted(v)) for k, v in networks.items()})
+
+    def _touched_since(self, session: Session, old: int, new: int) -> tuple[set[str], bool] | None:
+        """Businesses named by the audit rows of revisions (old, new], and whether an allow-list changed.
+
+        ``None`` if the audit rows cannot be trusted to tell.
+        """
         if not 0 <= old < new or new - old > INCREMENTAL_LIMIT:
             return None
         rows = session.execute(
-            select(AuditRow.revision, AuditRow.business).where(AuditRow.revision > old, AuditRow.revision <= new)
+            select(AuditRow.revision, AuditRow.business, AuditRow.action)
+            .where(AuditRow.revision > old, AuditRow.revision <= new)
         ).all()
         revisions = {row.revision for row in rows}
         businesses = {row.business for row in rows if row.business is not None}  # None: no business rows
         if len(revisions) != new - old or len(businesses) > INCREMENTAL_LIMIT:
             return None  # pruned audit rows, or simply too much
-        return businesses
+        return businesses, any(row.action in ALLOWANCE_ACTIONS for row in rows)
 
     def audit(
         self, business: str | None = None, since: dt.datetime | None = None, limit: int | None = None,

@@ -108,12 +108,14 @@ def compile_plan(
         limit = platform.timeouts.seconds_for(point) if platform is not None else None
         metrics = getattr(platform, "metrics", None)
         meter = metrics.meter(business, point.name, plugin.plugin) if metrics is not None else None
+        allowed_env = platform.snapshot.allowed_secrets(business) if platform is not None else frozenset()
         for level, raw in layers:
             function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
             config = None
             if loaded.config_class is not None:
                 try:
-                    config = build_config(loaded.config_class, raw, plugin=plugin.plugin, resolve_secrets=True)
+                    config = build_config(loaded.config_class, raw, plugin=plugin.plugin, resolve_secrets=True,
+                                          allowed_env=allowed_env, business=business)
                 except ConfigError as exc:
                     function = _failing(exc.message)
             context = PluginContext(business=business, level=level, plugin=plugin.plugin,

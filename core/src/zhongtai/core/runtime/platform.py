@@ -206,6 +206,8 @@ class Platform:
                     if changed:
                         fresh = result.snapshot
                         self._invalidate(affected_businesses(current, fresh, result.touched), fresh)
+                        if fresh.allowances.secrets != current.allowances.secrets:
+                            self._forget(secrets_changed(current, fresh), fresh)
                         self._snapshot = fresh
             except RegistryError as exc:
                 if self._stale_since is None:
@@ -244,6 +246,16 @@ class Platform:
                 old = plans.pop(doomed, None)
                 if old is not None:
                     retired[doomed] = old
+
+    def _forget(self, codes: Iterable[str], snapshot: Snapshot) -> None:
+        """Drop the plans of *codes* and their descendants outright: no entry of theirs may be reused.
+
+        (Their configs resolve ``env:`` secrets against allow-lists that changed.)
+        """
+        for code in codes:
+            for doomed in (code, *snapshot.descendants(code)):
+                self._businesses.pop(doomed, None)
+                self._retired.pop(doomed, None)
 
     def _drop_plans(self) -> None:
         with self._lock:
@@ -374,6 +386,12 @@ def affected_businesses(old: Snapshot, new: Snapshot, candidates: Iterable[str] 
         if old.businesses.get(code) != new.businesses.get(code)
         or old.enablements.get(code) != new.enablements.get(code)
     }
+
+
+def secrets_changed(old: Snapshot, new: Snapshot) -> set[str]:
+    """Businesses whose own ``env:`` allow-list differs between two snapshots (descendants implied)."""
+    before, after = old.allowances.secrets, new.allowances.secrets
+    return {code for code in before.keys() | after.keys() if before.get(code) != after.get(code)}
 
 
 def _recompiled(platform: Platform, point: ExtensionPoint, plans: _BusinessPlans, old: CallPlan,

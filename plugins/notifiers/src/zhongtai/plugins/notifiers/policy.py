@@ -124,11 +124,14 @@ class NotifierPolicy:
 def policy_for(platform: Platform, business: str) -> NotifierPolicy:
     """The effective :class:`NotifierPolicy` of *business* (defaults when not enabled).
 
-    Secrets given as ``env:NAME`` are resolved; a bad config raises ConfigError.
+    Secrets given as ``env:NAME`` are resolved (names allow-listed for *business*
+    only); a bad config raises ConfigError.
     """
-    effective = platform.snapshot.effective(business).get(PLUGIN)
+    snapshot = platform.snapshot
+    effective = snapshot.effective(business).get(PLUGIN)
     if effective is None:
         return NotifierPolicy()
-    policy: NotifierPolicy = build_config(NotifierPolicy, effective.config, plugin=PLUGIN, resolve_secrets=True)
+    policy: NotifierPolicy = build_config(NotifierPolicy, effective.config, plugin=PLUGIN, resolve_secrets=True,
+                                          allowed_env=snapshot.allowed_secrets(business), business=business)
     return policy
 
