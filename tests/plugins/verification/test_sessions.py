@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.plugins.verification.conftest import TOTP_KEY, World, enable_verification
+from zhongtai.core import allowances
 from zhongtai.core.errors import UserError, ZhongtaiError
 from zhongtai.core.markers import hookimpl
 from zhongtai.core.specs.verification import Component, ComponentHandler, StepRequest, StepResult
@@ -310,6 +311,7 @@ def test_the_server_key_may_come_from_the_environment_and_is_never_shown(
         sqlite_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     world = sqlite_world
     monkeypatch.setenv("ZT_TEST_VERIFY_KEY", "from-the-environment-0123456789")
+    allowances.allow(world.platform, "secrets", "ZT_TEST_VERIFY_KEY", "fin")
     world.platform.enable("verification.standard", "fin.loans", config={"server_key": "env:ZT_TEST_VERIFY_KEY"})
     assert world.platform.effective_config("verification.standard", "fin.loans")["server_key"] == "********"
     view = world.verifier.start("fin.loans", "signup", FINANCE)
