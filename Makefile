@@ -5,8 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PACKAGES := core sdk $(sort $(dir $(wildcard plugins/*/pyproject.toml))) $(sort $(dir $(wildcard examples/*/pyproject.toml)))
-PYPROJECTS := $(wildcard core/pyproject.toml sdk/pyproject.toml plugins/*/pyproject.toml examples/*/pyproject.toml)
+PACKAGES := core sdk gateway $(sort $(dir $(wildcard plugins/*/pyproject.toml))) $(sort $(dir $(wildcard examples/*/pyproject.toml)))
+PYPROJECTS := $(wildcard core/pyproject.toml sdk/pyproject.toml gateway/pyproject.toml plugins/*/pyproject.toml examples/*/pyproject.toml)
 
 .PHONY: venv demo test lint type unit bench clean
 
@@ -23,10 +23,10 @@ demo: venv
 	$(BIN)/python examples/demo.py
 
 lint: venv
-	$(BIN)/ruff check core/src sdk/src plugins examples benchmarks
+	$(BIN)/ruff check core/src sdk/src gateway/src plugins examples benchmarks
 
 type: venv
-	$(BIN)/mypy core/src/zhongtai/core sdk/src/zhongtai/sdk
+	$(BIN)/mypy core/src/zhongtai/core sdk/src/zhongtai/sdk gateway/src/zhongtai/gateway
 
 unit: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -61,6 +61,10 @@ class PermissionDenied(UserError):
     """The actor may not make this change."""
 
 
+class Unauthenticated(UserError):
+    """No credential, or one that is unknown, revoked or expired (an API token)."""
+
+
 class PluginCallError(ZhongtaiError):
     """A plugin raised or broke its contract during a call.
 

@@ -40,6 +40,8 @@ from zhongtai.core.errors import NotFound, PermissionDenied, UserError
 from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import CertificationRow, GrantRow, RegistryState
 from zhongtai.core.registry.snapshot import Snapshot
+from zhongtai.core.tokens import MANAGE as MANAGE_SCOPE
+from zhongtai.core.tokens import Token, is_principal, principal_token
 
 if TYPE_CHECKING:
     from zhongtai.core.runtime.platform import Platform
@@ -77,14 +79,21 @@ def normalize_distribution(name: str) -> str:
 class Access:
     """The grants as one transaction sees them, and the questions asked of them."""
 
-    def __init__(self, grants: list[Grant]) -> None:
+    def __init__(self, grants: list[Grant], session: Session | None = None) -> None:
         self.grants = grants
         self.admins = {g.actor for g in grants if g.role == ADMIN}
+        self._session = session  # to look up token principals (see zhongtai.core.tokens)
 
     @classmethod
     def load(cls, session: Session) -> Access:
         rows = session.scalars(select(GrantRow)).all()
-        return cls([Grant(r.actor, r.role, r.team, r.granted_by, r.granted_at) for r in rows])
+        return cls([Grant(r.actor, r.role, r.team, r.granted_by, r.granted_at) for r in rows], session)
+
+    def _token(self, actor: str) -> Token | None:
+        """The token an API-token principal stands for (active, or PermissionDenied); None for others."""
+        if self._session is None or not is_principal(actor):
+            return None
+        return principal_token(self._session, actor)
 
     @property
     def open(self) -> bool:
@@ -92,6 +101,10 @@ class Access:
         return not self.admins
 
     def is_admin(self, actor: str) -> bool:
+        """Token principals are admins only with a platform-wide admin token, open registry or not."""
+        token = self._token(actor)
+        if token is not None:
+            return token.scope == ADMIN and token.business is None
         return self.open or actor in self.admins
 
     def teams(self, actor: str) -> set[str]:
@@ -102,7 +115,17 @@ class Access:
             raise PermissionDenied(f"{actor} may not {what}: only a platform admin may")
 
     def require_manage(self, actor: str, snapshot: Snapshot, business: str, what: str) -> None:
-        """*actor* must be an admin or a member of the owner team of *business* or an ancestor."""
+        """*actor* must be an admin or a member of the owner team of *business* or an ancestor.
+
+        A token principal needs a ``manage`` or ``admin`` token whose subtree covers *business*.
+        """
+        token = self._token(actor)
+        if token is not None:
+            if token.allows(MANAGE_SCOPE) and token.covers(business):
+                return
+            raise PermissionDenied(
+                f"{actor} may not {what} at {business}: its {token.scope} token covers "
+                f"{token.business or 'the whole platform'}" + ("" if token.allows(MANAGE_SCOPE) else " for calls only"))
         if self.is_admin(actor):
             return
         owners = [snapshot.businesses[c].owner for c in lineage(business)

@@ -259,7 +259,7 @@ def call_arguments(point: Any, data: Any) -> dict[str, Any]:
     for name in inputs:
         tp = point.argument_types.get(name, Any)
         if name not in data:
-            if _optional(tp):
+            if is_optional(tp):
                 arguments[name] = None
                 continue
             raise UserError(f"{point.name} needs input {name!r} ({type_label(tp)})")
@@ -267,6 +267,7 @@ def call_arguments(point: Any, data: Any) -> dict[str, Any]:
     return arguments
 
 
-def _optional(tp: Any) -> bool:
+def is_optional(tp: Any) -> bool:
+    """True if an input of type *tp* may be left out (``Any`` or ``Optional``)."""
     return tp is Any or (typing.get_origin(tp) in (typing.Union, types.UnionType)
                          and type(None) in typing.get_args(tp))

@@ -167,3 +167,86 @@ access.add_command(_allow_list_group(
 access.add_command(_allow_list_group(
     "network", "Internal hosts or CIDRs a business's notifiers (webhooks, gateways, SMTP) may reach.",
     "  zhongtai --as alice access network allow 127.0.0.1/32 --business edu", "HOST|CIDR"))
+
+
+@access.group()
+def tokens() -> None:
+    """API tokens for the gateway (`zhongtai serve`): create, list, revoke.
+
+    A token is bound to a business subtree and a scope: call (call extension
+    points), manage (also change businesses and plugins through the admin API)
+    or admin (a platform admin; --business may be left out).  The secret is
+    shown once and only its hash is stored.
+
+    \b
+    Example:
+      zhongtai access tokens create --business edu --scope call --expires 90d
+      zhongtai access tokens list --business edu
+    """
+
+
+@tokens.command("create")
+@click.option("--business", "-b", metavar="CODE", help="The subtree the token is bound to (required unless admin).")
+@click.option("--scope", type=click.Choice(["call", "manage", "admin"]), required=True, help="What it may do.")
+@click.option("--expires", metavar="DURATION", help="Lifetime such as 30m, 12h, 90d or 2w (default: none).")
+@click.option("--name", metavar="NAME", default="", help="A name for listings and audit rows (default: SCOPE-CODE).")
+@json_option
+def tokens_create(business: str | None, scope: str, expires: str | None, name: str, as_json: bool) -> None:
+    """Create an API token and print its secret -- once.
+
+    \b
+    Example:
+      zhongtai access tokens create --business edu.k12 --scope call --expires 90d --name k12-h5
+    """
+    from zhongtai.core import tokens as api_tokens
+
+    cli = state()
+    lifetime = api_tokens.parse_duration(expires) if expires else None
+    issued = api_tokens.create(cli.platform, business=business, scope=scope, name=name, expires=lifetime,
+                               actor=cli.actor)
+    if as_json:
+        echo_json({**api_tokens.describe(issued.token), "token": issued.bearer})
+        return
+    token = issued.token
+    where = token.business or "the whole platform"
+    until = f", expires {token.expires_at.isoformat(timespec='seconds')}" if token.expires_at else ""
+    click.echo(f"Created {token.scope} token {token.id} ({token.name}) for {where}{until}.")
+    click.echo("Store it now; it is not shown again:")
+    click.echo(issued.bearer)
+
+
+@tokens.command("list")
+@click.option("--business", "-b", metavar="CODE", help="Only tokens bound at or below CODE.")
+@json_option
+def tokens_list(business: str | None, as_json: bool) -> None:
+    """List API tokens (never their secrets).
+
+    \b
+    Example:
+      zhongtai access tokens list --json
+    """
+    from zhongtai.core import tokens as api_tokens
+
+    rows = [api_tokens.describe(t) for t in api_tokens.list_tokens(state().platform.registry, business)]
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(["ID", "NAME", "BUSINESS", "SCOPE", "STATE", "EXPIRES", "LAST USED", "CREATED BY"],
+               [[r["id"], r["name"], r["business"] or "*", r["scope"], r["state"], r["expires_at"] or "",
+                 r["last_used_at"] or "", r["created_by"]] for r in rows], empty="(no tokens)")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", metavar="ID")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke the token ID for good.
+
+    \b
+    Example:
+      zhongtai access tokens revoke 3f9c2a1b7d4e
+    """
+    from zhongtai.core import tokens as api_tokens
+
+    cli = state()
+    token = api_tokens.revoke(cli.platform, token_id, actor=cli.actor)
+    click.echo(f"Revoked token {token.id} ({token.name}).")

@@ -32,7 +32,9 @@ class CliState:
     @property
     def actor(self) -> str:
         if self._actor:
-            return self._actor
+            from zhongtai.core.tokens import check_claimed_actor
+
+            return check_claimed_actor(self._actor)
         from zhongtai.core.management import default_actor
 
         return default_actor()

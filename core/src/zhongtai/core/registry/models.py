@@ -155,3 +155,25 @@ class NetworkAllowRow(Base):
     target: Mapped[str] = mapped_column(String(256), primary_key=True)
     allowed_by: Mapped[str] = mapped_column(String(200))
     allowed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TokenRow(Base):
+    """An API token (``zhongtai access tokens``): only a hash of its secret is stored.
+
+    ``business`` is the subtree the token is bound to (``None``: the whole platform,
+    admin tokens only); ``scope`` is ``call``, ``manage`` or ``admin``.
+    """
+
+    __tablename__ = "zt_token"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    business: Mapped[str | None] = mapped_column(String(128), index=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str] = mapped_column(String(200), default="")
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

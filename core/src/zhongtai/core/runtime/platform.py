@@ -268,6 +268,14 @@ class Platform:
         if revision is None or current is None or revision != current.revision:
             self._wake = True
 
+    def poll_due(self) -> bool:
+        """True when the next call would check the registry first (servers do that off their event loop)."""
+        return (self._listen and not self._watch_started) or self._wake or time.monotonic() >= self._next_check
+
+    def poll(self) -> None:
+        """Catch up with the registry if a check is due -- what every call does first.  Never raises."""
+        self._maybe_refresh()
+
     def _maybe_refresh(self) -> None:
         if not self._watch_started and self._listen:
             with contextlib.suppress(RegistryError):  # not reachable yet: try again on the next call

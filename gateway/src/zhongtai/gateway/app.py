@@ -1,0 +1,272 @@
+"""The gateway's ASGI application: :func:`create_app`.
+
+Each API operation (:mod:`zhongtai.gateway.operations`) is served through one
+pipeline: catch up with the registry if a check is due (in a worker thread),
+authenticate (:mod:`~zhongtai.gateway.auth`), check the token's scope, take one
+request from the token's rate budget, read a bounded JSON body, honour
+``Idempotency-Key``, then -- in a worker thread, under ``request_timeout`` --
+resolve the business inside the token's subtree and run the operation.  Errors
+become RFC 9457 problems (:mod:`~zhongtai.gateway.problems`); every answer says
+the registry revision it was served at and, during a registry outage, since when
+it has been serving the last good plans.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from zhongtai.core.errors import NotFound, UserError, ZhongtaiError
+from zhongtai.core.identity import validate_code
+from zhongtai.core.runtime.platform import Platform
+from zhongtai.gateway import problems
+from zhongtai.gateway.auth import Authenticator, Principal
+from zhongtai.gateway.httpmetrics import HttpMetrics
+from zhongtai.gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
+from zhongtai.gateway.idempotency import IdempotencyStore, Stored
+from zhongtai.gateway.limits import RateLimiter, read_body
+from zhongtai.gateway.operations import Call, Operation, Reply
+from zhongtai.gateway.problems import Problem
+from zhongtai.gateway.schemas import SchemaBuilder
+from zhongtai.gateway.settings import GatewaySettings
+
+log = logging.getLogger("zhongtai.gateway")
+
+BUSINESS_HEADER = "x-zhongtai-business"
+#: Request attributes for ``identity.resolve``, each from header ``X-Zhongtai-<Name>``.
+ATTRIBUTES = ("channel", "app", "store", "terminal", "host")
+JSON_TYPE = "application/json"
+
+
+class Gateway:
+    """One gateway: a Platform, its settings, and the state shared by requests."""
+
+    def __init__(self, platform: Platform, settings: GatewaySettings) -> None:
+        self.platform = platform
+        self.settings = settings
+        self.auth = Authenticator(platform, settings)
+        self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
+        self.idempotency = IdempotencyStore(settings.idempotency_ttl)
+        self.http_metrics = HttpMetrics()
+        self.operations: list[Operation] = []
+        #: component schemas shared by every operation's request and answer schemas
+        self.schemas = SchemaBuilder()
+        self.openapi: dict[str, Any] | None = None  # built on first request of /openapi.json
+
+    # -- the pipeline --------------------------------------------------------------------
+    def route(self, operation: Operation) -> Route:
+        """A Starlette route serving *operation* through the pipeline."""
+
+        async def endpoint(request: Request) -> Response:
+            return await self.serve(operation, request)
+
+        return Route(operation.path, endpoint, methods=[operation.method], name=operation.operation_id)
+
+    async def serve(self, operation: Operation, request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response = await self._serve(operation, request)
+        except Problem as problem:
+            response = problems.response(problem, request.url.path)
+        except ZhongtaiError as exc:
+            response = problems.response(problems.from_error(exc), request.url.path)
+        except Exception:  # a bug: logged here, never shown to the client
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            response = problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
+        self._describe_registry(response)
+        self.http_metrics.observe(operation.operation_id, request.method, response.status_code,
+                                  time.perf_counter() - started)
+        return response
+
+    async def poll(self) -> None:
+        """Catch up with the registry when a check is due, off the event loop."""
+        if self.platform.poll_due():
+            await anyio.to_thread.run_sync(self.platform.poll)
+
+    async def authenticate(self, request: Request) -> Principal:
+        principal = self.auth.cached(request)
+        if principal is None:
+            principal = await anyio.to_thread.run_sync(self.auth.verify, request)
+        if self.auth.touch_due(principal):
+            _background(self.auth.touch, principal)
+        return principal
+
+    async def _serve(self, operation: Operation, request: Request) -> Response:
+        await self.poll()
+        principal = await self.authenticate(request)
+        principal.require_scope(operation.scope)
+        self.limiter.take(principal.key)
+        raw = b""
+        body: Any = None
+        if operation.method == "POST":
+            raw = await read_body(request, self.settings.max_body_bytes)
+            body = _parse_body(request, raw)
+        key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
+        if key is not None:
+            fingerprint = self.idempotency.fingerprint(request.method, request.url.path, raw)
+            replay = self.idempotency.begin(principal.key, key, fingerprint)
+            if replay is not None:
+                return Response(replay.body, replay.status, {**replay.headers, "Idempotent-Replayed": "true"},
+                                media_type=replay.media_type)
+        stored: Stored | None = None
+        try:
+            response = await self._run(operation, request, principal, body)
+            if response.status_code < 500:
+                stored = Stored(response.status_code, _kept_headers(response), bytes(response.body),
+                                response.media_type or JSON_TYPE)
+            return response
+        except Problem as problem:
+            if problem.status not in (401, 429) and problem.status < 500:
+                stored = _stored_problem(problem, request.url.path)
+            raise
+        except ZhongtaiError as exc:
+            mapped = problems.from_error(exc)
+            if mapped.status < 500:
+                stored = _stored_problem(mapped, request.url.path)
+            raise
+        finally:
+            if key is not None:
+                self.idempotency.finish(principal.key, key, stored)
+
+    async def _run(self, operation: Operation, request: Request, principal: Principal, body: Any) -> Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        query = dict(request.query_params)
+        path_params = dict(request.path_params)
+
+        def work() -> Reply | Any:
+            business = self.business_of(headers, principal, operation.scope) if operation.business else None
+            call = Call(self.platform, principal, business, body, path_params, query, headers)
+            return operation.handler(call)
+
+        try:
+            with anyio.fail_after(self.settings.request_timeout):
+                reply = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+        except TimeoutError:
+            raise Problem(504, f"no answer within {self.settings.request_timeout:g} s (a change may still "
+                               "complete; retry with the same Idempotency-Key)", slug="timeout") from None
+        if not isinstance(reply, Reply):
+            reply = Reply(reply)
+        if operation.conditional and "etag" in {k.lower() for k in reply.headers}:
+            etag = next(v for k, v in reply.headers.items() if k.lower() == "etag")
+            if request.headers.get("if-none-match") in (etag, "*"):
+                return Response(status_code=304, headers=dict(reply.headers))
+        if reply.media_type is None:
+            content = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+            return Response(content, reply.status, dict(reply.headers), media_type=JSON_TYPE)
+        data = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
+        return Response(data, reply.status, dict(reply.headers), media_type=reply.media_type)
+
+    def business_of(self, headers: dict[str, str], principal: Principal, scope: str) -> str:
+        """The business a request is for: the header, else ``identity.resolve`` in the token's subtree."""
+        code = headers.get(BUSINESS_HEADER)
+        if code is not None:
+            validate_code(code.strip())
+            code = code.strip()
+            principal.require(scope, code)
+            if code not in self.platform.snapshot.businesses:
+                raise NotFound(f"unknown business {code!r}")
+            return code
+        attributes = {name: headers[f"x-zhongtai-{name}"] for name in ATTRIBUTES if f"x-zhongtai-{name}" in headers}
+        if not attributes:
+            raise UserError("say which business: an X-Zhongtai-Business header, or request attributes "
+                            f"({', '.join('X-Zhongtai-' + a.capitalize() for a in ATTRIBUTES)}) to resolve")
+        scope_business = principal.subtree
+        if scope_business is None:
+            raise UserError("a platform-wide credential must name the business (X-Zhongtai-Business)")
+        from zhongtai.core.runtime.resolve import resolve
+
+        return resolve(self.platform, scope_business, attributes).code
+
+    def _describe_registry(self, response: Response) -> None:
+        status = self.platform.status()
+        if status.revision is not None:
+            response.headers["X-Zhongtai-Revision"] = str(status.revision)
+        if not status.live and status.stale_since is not None:
+            response.headers["X-Zhongtai-Stale-Since"] = status.stale_since.isoformat(timespec="seconds")
+
+
+def _parse_body(request: Request, raw: bytes) -> Any:
+    if not raw.strip():
+        return {}
+    media = request.headers.get("content-type", JSON_TYPE).split(";")[0].strip().lower()
+    if media != JSON_TYPE and not media.endswith("+json"):
+        raise Problem(415, f"send JSON (Content-Type: {JSON_TYPE}), not {media or 'no content type'}",
+                      slug="unsupported-media-type")
+    from zhongtai.core.documents import parse_json
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(400, "the request body is not UTF-8", slug="bad-input") from None
+    return parse_json(text, source="request body", exact_numbers=True)
+
+
+def _kept_headers(response: Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+
+
+def _stored_problem(problem: Problem, instance: str) -> Stored:
+    response = problems.response(problem, instance)
+    return Stored(problem.status, _kept_headers(response), bytes(response.body), problems.MEDIA_TYPE)
+
+
+def _background(function: Any, *args: Any) -> None:
+    """Run *function(*args)* in the default executor without waiting (telemetry)."""
+    import asyncio
+
+    asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+def create_app(
+    database_url: str | None = None, *, platform: Platform | None = None, settings: GatewaySettings | None = None,
+    plugin_path: Sequence[str] | None = None, extra_operations: Iterable[Operation] = (),
+) -> Starlette:
+    """The gateway as an ASGI app for *database_url* (default ``$ZHONGTAI_DATABASE_URL``).
+
+    :param platform: serve this Platform instead of creating one (tests, embedding).
+    :param settings: deployment settings (default: :meth:`GatewaySettings.from_env`).
+    :param extra_operations: more operations besides the built-in ones and the
+        ``zhongtai.gateway.routes`` entry points.
+    The Gateway object is ``app.state.gateway``.
+    """
+    from zhongtai.gateway import routes
+
+    settings = settings or GatewaySettings.from_env()
+    if platform is None:
+        platform = Platform(database_url, refresh_interval=settings.refresh_interval, plugin_path=plugin_path,
+                            metrics=True)
+    gateway = Gateway(platform, settings)
+    gateway.operations = [*routes.builtin_operations(gateway), *routes.package_operations(platform, plugin_path),
+                          *extra_operations]
+    app_routes: list[BaseRoute] = [*routes.plain_routes(gateway), *(gateway.route(op) for op in gateway.operations)]
+    middleware = routes.middleware(settings)
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return problems.response(Problem(404, f"no such path: {request.url.path}"), request.url.path)
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return problems.response(Problem(405, f"{request.method} is not allowed here"), request.url.path)
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error serving %s %s", request.method, request.url.path)
+        return problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
+
+    app = Starlette(routes=app_routes, middleware=middleware,
+                    exception_handlers={404: not_found, 405: not_allowed, 500: crashed},
+                    lifespan=routes.lifespan(gateway))
+    app.state.gateway = gateway
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The factory ``zhongtai serve`` gives uvicorn: every setting from the environment."""
+    return create_app()

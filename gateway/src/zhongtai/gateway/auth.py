@@ -1,0 +1,162 @@
+"""Who is calling: an API token (``Authorization: Bearer zt_...``) or, when configured, SSO.
+
+Tokens are verified against the registry once and then cached by the SHA-256 of
+the bearer string until the registry revision moves (revoking a token is a
+registry change, so a revocation reaches every worker as fast as any other
+change) -- and a cached token's expiry is checked on every request.
+
+SSO (off by default): with ``trusted_user_header`` set, a request *from one of
+``trusted_proxies``* that carries that header and no bearer token is made by the
+user the header names.  That user gets no token rights: calls for any business,
+and changes exactly as governance allows that actor name (grants in
+``zhongtai access``), checked by the kernel.  Names starting with ``token:`` are
+refused: nobody can pose as a token principal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
+
+from zhongtai.core import tokens
+from zhongtai.core.errors import PermissionDenied, Unauthenticated, UserError
+from zhongtai.gateway.settings import GatewaySettings
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from zhongtai.core.runtime.platform import Platform
+
+log = logging.getLogger("zhongtai.gateway")
+
+TOKEN = "token"
+SSO = "sso"
+
+
+@attrs.frozen
+class Principal:
+    """The authenticated caller of one request."""
+
+    kind: str  # "token" or "sso"
+    actor: str  # the audit log's actor: token:<id>/<name>, or the SSO user
+    scope: str  # call | manage | admin
+    subtree: str | None  # the business subtree it is bound to (None: every business)
+    token: tokens.Token | None = None
+
+    @property
+    def key(self) -> str:
+        """What rate limits and idempotency keys are kept per."""
+        return self.actor
+
+    def require_scope(self, scope: str) -> None:
+        """:class:`PermissionDenied` unless this principal's token has *scope* (or a wider one)."""
+        if self.token is not None and not self.token.allows(scope):
+            raise PermissionDenied(f"{self.actor} has a {self.scope} token; this needs {scope} scope")
+
+    def require(self, scope: str, business: str | None) -> None:
+        """:class:`PermissionDenied` unless this principal has *scope* for *business* (None: platform-wide)."""
+        self.require_scope(scope)
+        if business is None:
+            if self.subtree is not None:
+                raise PermissionDenied(f"{self.actor} is bound to {self.subtree}; this needs a platform-wide token")
+            return
+        if self.subtree is not None and not (business == self.subtree or business.startswith(self.subtree + ".")):
+            raise PermissionDenied(f"{self.actor} is bound to {self.subtree} and may not reach {business}")
+
+
+class Authenticator:
+    """Turns a request's credentials into a :class:`Principal` (see the module docstring)."""
+
+    def __init__(self, platform: Platform, settings: GatewaySettings,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.platform = platform
+        self.settings = settings
+        self._cache: dict[bytes, tuple[int | None, Principal]] = {}
+        self._touched: dict[str, float] = {}
+        self._clock = clock
+
+    def cached(self, request: Request) -> Principal | None:
+        """The principal of *request* if it is known without reading the registry, else ``None``.
+
+        Raises :class:`Unauthenticated` for a missing or malformed credential or an expired token.
+        """
+        header = request.headers.get("authorization")
+        if header is None:
+            sso = self._sso(request)
+            if sso is not None:
+                return sso
+            raise Unauthenticated("no credential: send Authorization: Bearer <token> (zhongtai access tokens create)")
+        scheme, _, bearer = header.partition(" ")
+        if scheme.lower() != "bearer" or not bearer.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        entry = self._cache.get(_digest(bearer.strip()))
+        if entry is None or entry[0] != self._revision():
+            return None
+        principal = entry[1]
+        assert principal.token is not None
+        state = principal.token.state()
+        if state != "active":
+            raise Unauthenticated(f"API token {principal.token.id} is {state}")
+        return principal
+
+    def verify(self, request: Request) -> Principal:
+        """Read the token from the registry (blocking: call it from a worker thread)."""
+        header = request.headers.get("authorization", "")
+        bearer = header.partition(" ")[2].strip()
+        revision = self._revision()
+        token = tokens.verify(self.platform.registry, bearer)
+        principal = Principal(TOKEN, token.principal, token.scope, token.business, token)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[_digest(bearer)] = (revision, principal)
+        return principal
+
+    def touch_due(self, principal: Principal) -> bool:
+        """True when this process should record the token's last-used time now (at most once a minute)."""
+        if principal.token is None:
+            return False
+        now = self._clock()
+        last = self._touched.get(principal.token.id)
+        if last is not None and now - last < tokens.TOUCH_INTERVAL:
+            return False
+        self._touched[principal.token.id] = now
+        return True
+
+    def touch(self, principal: Principal) -> None:
+        """Record the last-used time (blocking; failures are logged, never fail a request)."""
+        assert principal.token is not None
+        try:
+            tokens.touch(self.platform.registry, {principal.token.id: dt.datetime.now(dt.UTC)})
+        except Exception as exc:  # noqa: BLE001 - telemetry must never fail a request
+            log.warning("could not record when token %s was used: %s", principal.token.id, exc)
+
+    def _revision(self) -> int | None:
+        snapshot = self.platform._snapshot
+        return snapshot.revision if snapshot is not None else None
+
+    def _sso(self, request: Request) -> Principal | None:
+        header = self.settings.trusted_user_header
+        if not header:
+            return None
+        user = request.headers.get(header)
+        client = request.client.host if request.client else ""
+        if user is None or client not in self.settings.trusted_proxies:
+            return None
+        user = user.strip()
+        if not user or len(user) > 200:
+            raise Unauthenticated(f"the {header} header must name a user (1-200 characters)")
+        try:
+            tokens.check_claimed_actor(user)
+        except UserError as exc:
+            raise Unauthenticated(exc.message) from None
+        return Principal(SSO, user, tokens.ADMIN, None)
+
+
+def _digest(bearer: str) -> bytes:
+    return hashlib.sha256(bearer.encode()).digest()

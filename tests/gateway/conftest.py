@@ -1,0 +1,136 @@
+"""A real gateway: ``zhongtai serve`` as a subprocess on a free loopback port, driven with httpx.
+
+``serve(url, **settings)`` starts one (extra ``ZHONGTAI_GATEWAY_*`` settings as
+keyword arguments) and waits for ``/healthz``; every server is stopped with
+SIGTERM after the test.  ``seeded`` is a registry with two businesses answering
+``pricing.base_price`` differently, and tokens for them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import pytest
+
+SCRIPT = str(Path(sys.executable).with_name("zhongtai"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@attrs.define
+class Server:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def client(self, token: str | None = None, **headers: str) -> httpx.Client:
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return httpx.Client(base_url=self.base, headers=headers, timeout=30)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start(url: str, tmp_path: Path, *args: str, env: dict[str, str] | None = None, **settings: Any) -> Server:
+    port = free_port()
+    log = tmp_path / f"gateway-{port}.log"
+    environ = {**os.environ, "ZHONGTAI_DATABASE_URL": url, **(env or {})}
+    for key, value in settings.items():
+        environ[f"ZHONGTAI_GATEWAY_{key.upper()}"] = str(value)
+    with log.open("wb") as sink:
+        process = subprocess.Popen([SCRIPT, "serve", "--port", str(port), "--no-access-log", *args],
+                                   stdout=sink, stderr=subprocess.STDOUT, env=environ)
+    server = Server(f"http://127.0.0.1:{port}", process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the gateway exited with {process.returncode}:\n{server.output()}")
+        try:
+            if httpx.get(server.base + "/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop(server)
+    raise AssertionError(f"the gateway did not start within 60 s:\n{server.output()}")
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    servers: list[Server] = []
+
+    def run(url: str, *args: str, **settings: Any) -> Server:
+        server = start(url, tmp_path, *args, **settings)
+        servers.append(server)
+        return server
+
+    yield run
+    for server in servers:
+        stop(server)
+
+
+@attrs.frozen
+class Seeded:
+    url: str
+    call_edu: str  # call token for the edu subtree
+    manage_edu: str  # manage token for the edu subtree
+    call_mall: str  # call token for mall
+    admin: str  # platform-wide admin token
+    manage_edu_id: str
+
+
+PRICE_INPUT = {"sku": "math-101", "request": {"channel": "app", "lines": [{"sku": "math-101"}]}}
+
+
+def seed(url: str) -> Seeded:
+    """edu, edu.k12 (100.00 and 80.00 for math-101), mall (55.00), and tokens."""
+    from zhongtai.core import tokens
+    from zhongtai.core.runtime.platform import Platform
+
+    platform = Platform(url, refresh_interval=0)
+    try:
+        for code in ("edu", "edu.k12", "mall"):
+            platform.create_business(code, actor="setup")
+        platform.enable("pricing.price-list", "edu", config={"prices": {"math-101": "100.00"}}, actor="setup")
+        platform.enable("pricing.price-list", "edu.k12", config={"prices": {"math-101": "80.00"}}, actor="setup")
+        platform.enable("pricing.price-list", "mall", config={"prices": {"math-101": "55.00"}}, actor="setup")
+        manage = tokens.create(platform, business="edu", scope="manage", name="edu-ops", actor="setup")
+        return Seeded(
+            url,
+            tokens.create(platform, business="edu", scope="call", name="edu-h5", actor="setup").bearer,
+            manage.bearer,
+            tokens.create(platform, business="mall", scope="call", name="mall-app", actor="setup").bearer,
+            tokens.create(platform, business=None, scope="admin", name="root", actor="setup").bearer,
+            manage.token.id,
+        )
+    finally:
+        platform.close()
+
+
+@pytest.fixture
+def seeded(sqlite_url: str) -> Seeded:
+    return seed(sqlite_url)
