@@ -16,6 +16,10 @@ A manifest declares each plugin of the package once::
     api = ">=1.0,<2"                    # supported extension API versions
     extension_points = ["pricing.adjust"]
     config = "zhongtai.plugins.pricing.tiered:TieredConfig"   # optional attrs class
+    specs = { coupons = ">=1.0,<2" }    # versions of package domains it implements (see domains.py)
+
+A plugin implementing points of a domain that is not installed, failed to
+load, or whose version its ``specs`` range excludes is ``incompatible``.
 """
 
 from __future__ import annotations
@@ -26,9 +30,14 @@ import sys
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from zhongtai.core.domains import DomainInfo
 
 GROUP = "zhongtai.plugins"
 MANIFEST = "zhongtai_plugins.toml"
@@ -56,6 +65,7 @@ class PluginInfo:
     api: str = ""
     extension_points: tuple[str, ...] = ()
     config: str | None = None
+    specs: tuple[tuple[str, str], ...] = ()  # (package domain, supported version range)
     status: str = OK
     error: str | None = None
     loaded: bool = False
@@ -90,9 +100,13 @@ def read_manifest(module: str, search_path: Sequence[str]) -> tuple[dict[str, An
 
 def info_from_manifest(
     name: str, target: str, distribution: str, version: str, manifest: dict[str, Any],
-    manifest_error: str | None, api_version: str,
+    manifest_error: str | None, api_version: str, domains: Mapping[str, DomainInfo] | None = None,
 ) -> PluginInfo:
-    """Build a :class:`PluginInfo` from an entry point and its manifest entry."""
+    """Build a :class:`PluginInfo` from an entry point and its manifest entry.
+
+    With *domains* (the installed extension-point domains) the plugin's points
+    and ``specs`` pins are checked against them too.
+    """
     base = PluginInfo(name=name, target=target, distribution=distribution, version=version)
     if manifest_error:
         return attrs.evolve(base, status=FAILED, error=manifest_error)
@@ -107,6 +121,9 @@ def info_from_manifest(
         if lifecycle not in LIFECYCLES:
             raise ValueError(f"lifecycle {lifecycle!r} is not one of {', '.join(LIFECYCLES)}")
         config = entry.get("config")
+        pins = entry.get("specs", {})
+        if not isinstance(pins, dict) or not all(isinstance(v, str) for v in pins.values()):
+            raise ValueError('specs must be a table of domain = "version range"')
         info = attrs.evolve(
             base,
             title=str(entry.get("title", name)),
@@ -115,10 +132,15 @@ def info_from_manifest(
             api=str(entry.get("api", "")),
             extension_points=tuple(points),
             config=str(config) if config else None,
+            specs=tuple(sorted((str(k), v) for k, v in pins.items())),
         )
     except ValueError as exc:
         return attrs.evolve(base, status=FAILED, error=f"bad manifest entry: {exc}")
     reason = api_incompatibility(info.api, api_version)
+    if not reason and domains is not None:
+        from zhongtai.core.domains import domain_incompatibility
+
+        reason = domain_incompatibility(info.extension_points, dict(info.specs), domains)
     if reason:
         return attrs.evolve(info, status=INCOMPATIBLE, error=reason)
     return info
@@ -140,20 +162,31 @@ def api_incompatibility(declared: str, api_version: str) -> str | None:
     return None
 
 
-def discover(api_version: str, path: Sequence[str] | None = None) -> list[PluginInfo]:
+def discover(
+    api_version: str, path: Sequence[str] | None = None, domains: Mapping[str, DomainInfo] | None = None,
+) -> list[PluginInfo]:
     """Every plugin installed on *path* (default ``sys.path``), metadata only, sorted by name.
 
     Two entry points with the same name: the second is reported as failed.
+    Plugins are checked against *domains* (default: the domains installed on
+    the same path, read from metadata in the same pass; a Platform passes the
+    ones it loaded, so a domain that failed to import counts as unavailable).
     """
+    from zhongtai.core.domains import SPECS_GROUP, discover_domains
     from zhongtai.core.entrypoints import entry_points  # stdlib-only: no email parsing per distribution
 
     search_path = list(path) if path is not None else list(sys.path)
+    installed = entry_points((GROUP, SPECS_GROUP), search_path)
+    if domains is None:
+        domains = discover_domains(installed, search_path, api_version)
     found: dict[str, PluginInfo] = {}
-    for ep in entry_points(GROUP, search_path):
+    for ep in installed:
+        if ep.group != GROUP:
+            continue
         dist_name = ep.distribution
         module = ep.value.split(":", 1)[0].strip()
         manifest, error = read_manifest(module, search_path)
-        info = info_from_manifest(ep.name, ep.value, dist_name, ep.version, manifest, error, api_version)
+        info = info_from_manifest(ep.name, ep.value, dist_name, ep.version, manifest, error, api_version, domains)
         previous = found.get(ep.name)
         if previous is not None:
             if previous.distribution == dist_name:

@@ -20,6 +20,7 @@ from zhongtai.core.errors import PluginUnavailable
 # zhongtai.core.config is imported inside the functions that need it: `plugins list` must stay fast.
 
 if TYPE_CHECKING:
+    from zhongtai.core.domains import DomainInfo
     from zhongtai.core.registry.snapshot import Business, Snapshot
     from zhongtai.core.runtime.platform import Platform
 
@@ -36,12 +37,23 @@ def plugin_row(info: PluginInfo) -> dict[str, Any]:
         "owner": info.owner,
         "lifecycle": info.lifecycle,
         "api": info.api,
+        "specs": dict(info.specs),
         "extension_points": list(info.extension_points),
         "config": info.config,
         "target": info.target,
         "status": info.status,
         "error": info.error,
     }
+
+
+def domain_rows(domains: Iterable[DomainInfo]) -> list[dict[str, Any]]:
+    """Every extension-point domain (what ``plugins domains --json`` prints), the kernel's first."""
+    return [
+        {"name": d.name, "version": d.spec_version, "module": d.module, "distribution": d.distribution,
+         "distribution_version": d.version, "title": d.title, "owner": d.owner, "kernel": d.kernel,
+         "status": d.status, "error": d.error}
+        for d in sorted(domains, key=lambda d: (not d.kernel, d.name, d.distribution))
+    ]
 
 
 def plugin_rows(infos: Iterable[PluginInfo], snapshot: Snapshot | None = None,

@@ -84,20 +84,24 @@ def implements(spec: Callable[P, R]) -> Callable[[Callable[P, R]], Callable[P, R
     return decorate
 
 
-@functools.cache
 def _declared() -> dict[str, tuple[ExtensionPoint, Callable[..., Any]]]:
-    from zhongtai.core.specs import SPEC_MODULES
+    return _declared_on(tuple(sys.path))
 
-    found: dict[str, tuple[ExtensionPoint, Callable[..., Any]]] = {}
-    for module_name in SPEC_MODULES:
-        module = importlib.import_module(module_name)
-        for point in extension_points_of(module):
-            found[point.name] = (point, getattr(module, point.hook_name))
-    return found
+
+@functools.lru_cache(maxsize=8)  # keyed by sys.path: a package domain installed since is found
+def _declared_on(path: tuple[str, ...]) -> dict[str, tuple[ExtensionPoint, Callable[..., Any]]]:
+    from zhongtai.core.domains import installed_domains, installed_extension_points
+
+    domains = installed_domains(path)
+    modules = {d.name: importlib.import_module(d.module) for d in domains.values() if d.status == "ok"}
+    return {
+        name: (point, getattr(modules[point.domain], point.hook_name))
+        for name, point in installed_extension_points(path).items()
+    }
 
 
 def extension_points() -> dict[str, ExtensionPoint]:
-    """Every extension point the kernel declares, by name, in declaration order."""
+    """Every usable extension point, by name: the kernel's (in declaration order), then installed packages'."""
     return {name: point for name, (point, _) in _declared().items()}
 
 
@@ -114,5 +118,5 @@ def extension_point(name: str) -> ExtensionPoint:
 
 
 def hookspec(name: str) -> Callable[..., Any]:
-    """The kernel's hookspec function of extension point *name* (its signature and contract)."""
+    """The hookspec function of extension point *name* (its signature and contract), kernel or package."""
     return _require(name)[1]

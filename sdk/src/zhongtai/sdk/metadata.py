@@ -10,12 +10,15 @@ installed, and validates it with the kernel's own rules.
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from zhongtai.core.discovery import GROUP, PluginInfo, info_from_manifest, read_manifest
+from zhongtai.core.domains import DomainInfo
 from zhongtai.core.errors import UserError
 from zhongtai.core.extension import API_VERSION
 
@@ -48,6 +51,20 @@ class ProjectPlugins:
         raise ProjectError(f"project {self.distribution} declares no plugin {name!r} (it declares: {known})")
 
 
+def _domains(document: dict[str, Any], search: list[str], api_version: str) -> dict[str, DomainInfo]:
+    """The domains installed on ``sys.path`` plus those the project itself declares (``zhongtai.specs``)."""
+    from zhongtai.core.domains import SPECS_GROUP, discover_domains
+    from zhongtai.core.entrypoints import InstalledEntryPoint, entry_points
+
+    project = document.get("project", {})
+    name, version = str(project.get("name", "")), str(project.get("version", "0"))
+    own = project.get("entry-points", {}).get(SPECS_GROUP, {})
+    declared = [InstalledEntryPoint(SPECS_GROUP, str(k), str(v), name, version, "") for k, v in own.items()] \
+        if isinstance(own, dict) else []
+    installed = [ep for ep in entry_points(SPECS_GROUP, sys.path) if ep.distribution != name]
+    return discover_domains([*declared, *installed], [*search, *sys.path], api_version)
+
+
 def read_project(root: Path, api_version: str = API_VERSION) -> ProjectPlugins:
     """Read ``root/pyproject.toml`` and the manifest of every plugin it declares.
 
@@ -71,11 +88,12 @@ def read_project(root: Path, api_version: str = API_VERSION) -> ProjectPlugins:
     version = str(project.get("version", "0"))
     roots = tuple(p for p in (root / "src", root) if p.is_dir())
     search = [str(p) for p in roots]
+    domains = _domains(document, search, api_version)
     plugins = []
     for name, target in entry_points.items():
         module = str(target).split(":", 1)[0].strip()
         manifest, error = read_manifest(module, search)
         plugins.append(info_from_manifest(
-            str(name), str(target), distribution, version, manifest, error, api_version,
+            str(name), str(target), distribution, version, manifest, error, api_version, domains,
         ))
     return ProjectPlugins(root, distribution, version, roots, tuple(plugins))

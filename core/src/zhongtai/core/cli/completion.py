@@ -23,14 +23,12 @@ def plugin_names(ctx: click.Context, param: click.Parameter, incomplete: str) ->
 
 
 def extension_point_names(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    """The kernel's extension points whose name starts with *incomplete*."""
-    import importlib
-
+    """Extension points (the kernel's and installed packages') whose name starts with *incomplete*."""
     from click.shell_completion import CompletionItem
 
-    from zhongtai.core.extension import extension_points_of
-    from zhongtai.core.specs import SPEC_MODULES
+    from zhongtai.core.cli.lazy import plugin_search_path
+    from zhongtai.core.domains import installed_extension_points
 
-    points = [p for m in SPEC_MODULES for p in extension_points_of(importlib.import_module(m))]
+    points = installed_extension_points(plugin_search_path()).values()
     return [CompletionItem(p.name, help=p.summary) for p in sorted(points, key=lambda p: p.name)
             if p.name.startswith(incomplete)]

@@ -78,6 +78,40 @@ def list_(business: str | None, check: bool, as_json: bool) -> None:
 
 
 @plugins.command()
+@click.option("--check", is_flag=True, help="Import every package domain's spec module and validate it.")
+@json_option
+def domains(check: bool, as_json: bool) -> None:
+    """List extension-point domains: the kernel's and those of installed distributions.
+
+    A distribution adds a domain (its own hookspecs, contract types and
+    version) through the zhongtai.specs entry-point group; plugins pin its
+    version in their manifest (specs = { coupons = ">=1.0,<2" }).  Reads
+    metadata only unless --check, which imports each spec module and reports
+    one that fails to load or validate as failed.
+
+    \b
+    Example:
+      zhongtai plugins domains
+      zhongtai plugins domains --check --json
+    """
+    import sys
+
+    from zhongtai.core.domains import SPECS_GROUP, discover_domains, installed_domains
+    from zhongtai.core.entrypoints import entry_points
+    from zhongtai.core.views import domain_rows
+
+    path = state().plugin_path
+    search = list(path) if path is not None else list(sys.path)
+    found = installed_domains(search) if check else discover_domains(entry_points(SPECS_GROUP, search), search)
+    rows = domain_rows(found.values())
+    if as_json:
+        echo_json(rows)
+        return
+    echo_table(["domain", "version", "distribution", "spec module", "status"],
+               [[r["name"], r["version"], r["distribution"], r["module"], _status(r)] for r in rows])
+
+
+@plugins.command()
 @click.argument("name", shell_complete=plugin_names)
 @json_option
 def show(name: str, as_json: bool) -> None:
@@ -97,6 +131,8 @@ def show(name: str, as_json: bool) -> None:
                        ("distribution", "distribution"), ("owner", "owner"), ("lifecycle", "lifecycle"),
                        ("api", "api"), ("target", "target")]:
         click.echo(f"{label + ':':<14}{detail[key] or '-'}")
+    if detail.get("specs"):
+        click.echo(f"{'specs:':<14}{', '.join(f'{k} {v}' for k, v in detail['specs'].items())}")
     click.echo(f"{'status:':<14}{_status(detail)}")
     click.echo("\nExtension points:")
     echo_table(["extension point", "policy", "contract"],

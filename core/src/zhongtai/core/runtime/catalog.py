@@ -9,8 +9,8 @@ manifest declares, and imports its config class.  Any failure marks the plugin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -18,6 +18,9 @@ import pluggy
 from zhongtai.core.discovery import FAILED, OK, PluginInfo, discover, import_target
 from zhongtai.core.errors import NotFound, PluginUnavailable
 from zhongtai.core.extension import ExtensionPoint
+
+if TYPE_CHECKING:
+    from zhongtai.core.domains import DomainInfo
 
 
 @attrs.frozen
@@ -40,6 +43,7 @@ class PluginCatalog:
     def __init__(
         self, manager: pluggy.PluginManager, points: dict[str, ExtensionPoint], api_version: str,
         path: Sequence[str] | None = None, discover_installed: bool = True,
+        domains: Mapping[str, DomainInfo] | None = None,
     ) -> None:
         self._pm = manager
         self._points = points
@@ -47,6 +51,7 @@ class PluginCatalog:
         self._api_version = api_version
         self._path = path
         self._discover = discover_installed
+        self._domains = domains
         self._infos: dict[str, PluginInfo] | None = None
         self._loaded: dict[str, LoadedPlugin] = {}
         self._objects: dict[str, Any] = {}  # in-process plugins: name -> object
@@ -55,7 +60,7 @@ class PluginCatalog:
     # -- metadata --------------------------------------------------------------
     def _all(self) -> dict[str, PluginInfo]:
         if self._infos is None:
-            found = discover(self._api_version, self._path) if self._discover else []
+            found = discover(self._api_version, self._path, self._domains) if self._discover else []
             infos = {info.name: info for info in found}
             if self._infos is not None:  # pragma: no cover - re-entrancy guard
                 infos.update(self._infos)

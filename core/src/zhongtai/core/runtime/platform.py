@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,8 +29,9 @@ import pluggy
 
 from zhongtai.core import management
 from zhongtai.core.discovery import IN_PROCESS, PluginInfo
+from zhongtai.core.domains import DomainInfo, discover_domains, load_domains
 from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError
-from zhongtai.core.extension import API_VERSION, ExtensionPoint, extension_points_of
+from zhongtai.core.extension import API_VERSION, ExtensionPoint
 from zhongtai.core.identity import lineage, validate_code
 from zhongtai.core.management import ChangeReport
 from zhongtai.core.markers import PROJECT
@@ -43,7 +43,6 @@ from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.metrics import Metrics
 from zhongtai.core.runtime.plan import CallPlan, compile_plan, order_key
 from zhongtai.core.runtime.timeouts import CallTimeouts
-from zhongtai.core.specs import SPEC_MODULES
 
 
 @attrs.frozen
@@ -79,6 +78,17 @@ class RuntimeStatus:
         return f"live at registry revision {self.revision} ({how})"
 
 
+def _domains(api_version: str, path: Sequence[str] | None) -> dict[str, DomainInfo]:
+    """The kernel's domains plus those installed on *path* (metadata only; also when ``discover=False``)."""
+    import sys
+
+    from zhongtai.core.domains import SPECS_GROUP
+    from zhongtai.core.entrypoints import entry_points
+
+    search = list(path) if path is not None else list(sys.path)
+    return discover_domains(entry_points(SPECS_GROUP, search), search, api_version)
+
+
 #: Seconds between call-path retries while the registry cannot be read.
 RETRY_INTERVAL = 1.0
 
@@ -103,7 +113,8 @@ class Platform:
     :param database_url: SQLAlchemy URL of the registry (default:
         ``$ZHONGTAI_DATABASE_URL`` or ``sqlite:///zhongtai.db``).
     :param plugin_path: where to discover installed plugins (default ``sys.path``).
-    :param discover: set ``False`` to start with no installed plugins (tests, benchmarks).
+    :param discover: set ``False`` to start with no installed plugins (tests, benchmarks);
+        extension-point domains installed on *plugin_path* (``zhongtai.specs``) are loaded either way.
     :param refresh_interval: seconds between registry revision checks on the call path.
     :param timeouts: per extension point, seconds each implementation may take where
         the point's failure policy allows dropping it (see ``runtime/timeouts.py``).
@@ -132,14 +143,15 @@ class Platform:
         self.metrics: Metrics | None = Metrics() if metrics else None
         self.api_version = api_version
         self.refresh_interval = refresh_interval
-        self.extension_points: dict[str, ExtensionPoint] = {}
         self._pm = pluggy.PluginManager(PROJECT)
-        for module_name in SPEC_MODULES:
-            module = importlib.import_module(module_name)
-            self._pm.add_hookspecs(module)
-            for point in extension_points_of(module):
-                self.extension_points[point.name] = point
-        self.plugins = PluginCatalog(self._pm, self.extension_points, api_version, plugin_path, discover)
+        #: Every extension-point domain, the kernel's and installed packages' (``zhongtai.specs``),
+        #: after loading: a package domain that failed carries its reason (see ``domains.py``).
+        self.domains: dict[str, DomainInfo]
+        #: Every usable extension point, the kernel's and installed packages', by name.
+        self.extension_points: dict[str, ExtensionPoint]
+        self.extension_points, self.domains = load_domains(self._pm, _domains(api_version, plugin_path))
+        self.plugins = PluginCatalog(self._pm, self.extension_points, api_version, plugin_path, discover,
+                                     self.domains)
         self._snapshot: Snapshot | None = None
         self._businesses: dict[str, _BusinessPlans] = {}
         self._retired: dict[str, _BusinessPlans] = {}  # invalidated plans, until recompiled from them

@@ -2,8 +2,10 @@
 
 Read these modules like pytest's ``hookspec.py``: every hookspec's docstring is
 its contract.  To add an extension point, declare it with
-:func:`zhongtai.core.extension.extension_point` in its domain module; to add a
-domain, add a module and list it in :data:`SPEC_MODULES`.
+:func:`zhongtai.core.extension.extension_point` in its domain module.  These are
+the kernel's domains; any distribution can add its own through the
+``zhongtai.specs`` entry-point group (see :mod:`zhongtai.core.domains` and
+docs/extension-points.md) without touching this list.
 """
 
 from __future__ import annotations
