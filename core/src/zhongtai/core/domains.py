@@ -204,7 +204,7 @@ def load_domains(
 
     points: dict[str, ExtensionPoint] = {}
     result = dict(domains)
-    ordered = sorted(domains.values(), key=lambda d: (not d.kernel, d.name))
+    ordered = sorted(domains.values(), key=lambda d: (not d.kernel, "" if d.kernel else d.name))  # stable
     for info in ordered:
         if info.status != OK:
             continue
