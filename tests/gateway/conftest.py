@@ -101,23 +101,26 @@ class Seeded:
     call_mall: str  # call token for mall
     admin: str  # platform-wide admin token
     manage_edu_id: str
+    call_telecom: str  # call token for telecom.echannel (identity resolution by channel)
 
 
 PRICE_INPUT = {"sku": "math-101", "request": {"channel": "app", "lines": [{"sku": "math-101"}]}}
 
 
 def seed(url: str) -> Seeded:
-    """edu, edu.k12 (100.00 and 80.00 for math-101), mall (55.00), and tokens."""
+    """edu (100.00), edu.k12 (80.00), mall (55.00), telecom.echannel.wap (30.00, by channel), tokens."""
     from zhongtai.core import tokens
     from zhongtai.core.runtime.platform import Platform
 
     platform = Platform(url, refresh_interval=0)
     try:
-        for code in ("edu", "edu.k12", "mall"):
+        for code in ("edu", "edu.k12", "mall", "telecom", "telecom.echannel", "telecom.echannel.wap"):
             platform.create_business(code, actor="setup")
-        platform.enable("pricing.price-list", "edu", config={"prices": {"math-101": "100.00"}}, actor="setup")
-        platform.enable("pricing.price-list", "edu.k12", config={"prices": {"math-101": "80.00"}}, actor="setup")
-        platform.enable("pricing.price-list", "mall", config={"prices": {"math-101": "55.00"}}, actor="setup")
+        for code, price in (("edu", "100.00"), ("edu.k12", "80.00"), ("mall", "55.00"),
+                            ("telecom.echannel", "40.00"), ("telecom.echannel.wap", "30.00")):
+            platform.enable("pricing.price-list", code, config={"prices": {"math-101": price}}, actor="setup")
+        platform.enable("telecom-echannel.resolver", "telecom.echannel",
+                        config={"routes": {"wap": "telecom.echannel.wap"}}, actor="setup")
         manage = tokens.create(platform, business="edu", scope="manage", name="edu-ops", actor="setup")
         return Seeded(
             url,
@@ -126,11 +129,42 @@ def seed(url: str) -> Seeded:
             tokens.create(platform, business="mall", scope="call", name="mall-app", actor="setup").bearer,
             tokens.create(platform, business=None, scope="admin", name="root", actor="setup").bearer,
             manage.token.id,
+            tokens.create(platform, business="telecom.echannel", scope="call", name="tel", actor="setup").bearer,
         )
     finally:
         platform.close()
 
 
-@pytest.fixture
-def seeded(sqlite_url: str) -> Seeded:
-    return seed(sqlite_url)
+@pytest.fixture(scope="session")
+def gateway_plugins(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The installed test distribution (see tests/gateway/testplugins.py)."""
+    from tests.gateway.testplugins import install_gateway_test_plugins
+
+    return install_gateway_test_plugins(tmp_path_factory.mktemp("gateway-plugins") / "site")
+
+
+@pytest.fixture(scope="module")
+def module_serve(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path) -> Iterator[Callable[..., Server]]:
+    """Like ``serve``, for servers shared by a module's tests; the test plugins are importable."""
+    servers: list[Server] = []
+    tmp = tmp_path_factory.mktemp("gateway")
+    env = {"PYTHONPATH": os.pathsep.join([str(gateway_plugins), os.environ.get("PYTHONPATH", "")])}
+
+    def run(url: str, *args: str, **settings: Any) -> Server:
+        server = start(url, tmp, *args, env=env, **settings)
+        servers.append(server)
+        return server
+
+    yield run
+    for server in servers:
+        stop(server)
+
+
+@pytest.fixture(scope="module")
+def module_registry(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path) -> Iterator[Seeded]:
+    """A seeded SQLite registry shared by a module's tests (the test plugins importable while seeding)."""
+    sys.path.insert(0, str(gateway_plugins))
+    try:
+        yield seed(f"sqlite:///{tmp_path_factory.mktemp('registry')}/registry.db")
+    finally:
+        sys.path.remove(str(gateway_plugins))

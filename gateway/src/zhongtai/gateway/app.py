@@ -57,6 +57,10 @@ class Gateway:
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
         self.idempotency = IdempotencyStore(settings.idempotency_ttl)
         self.http_metrics = HttpMetrics()
+        from zhongtai.core.documents import MAX_DOCUMENT_BYTES
+
+        #: request bodies above this are refused with 413 (the deployment's limit, never above the documents' cap)
+        self.body_limit = min(settings.max_body_bytes, MAX_DOCUMENT_BYTES)
         self.operations: list[Operation] = []
         #: component schemas shared by every operation's request and answer schemas
         self.schemas = SchemaBuilder()
@@ -108,7 +112,7 @@ class Gateway:
         raw = b""
         body: Any = None
         if operation.method == "POST":
-            raw = await read_body(request, self.settings.max_body_bytes)
+            raw = await read_body(request, self.body_limit)
             body = _parse_body(request, raw)
         key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
         if key is not None:
@@ -195,19 +199,16 @@ class Gateway:
 
 
 def _parse_body(request: Request, raw: bytes) -> Any:
+    """The JSON body, read within the limits of every zhongtai document (size, depth, numbers)."""
     if not raw.strip():
         return {}
     media = request.headers.get("content-type", JSON_TYPE).split(";")[0].strip().lower()
     if media != JSON_TYPE and not media.endswith("+json"):
         raise Problem(415, f"send JSON (Content-Type: {JSON_TYPE}), not {media or 'no content type'}",
                       slug="unsupported-media-type")
-    from zhongtai.core.documents import parse_json
+    from zhongtai.core.documents import parse_body
 
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Problem(400, "the request body is not UTF-8", slug="bad-input") from None
-    return parse_json(text, source="request body", exact_numbers=True)
+    return parse_body(raw, source="request body", exact_numbers=True)
 
 
 def _kept_headers(response: Response) -> dict[str, str]:
@@ -268,5 +269,16 @@ def create_app(
 
 
 def create_app_from_env() -> Starlette:
-    """The factory ``zhongtai serve`` gives uvicorn: every setting from the environment."""
-    return create_app()
+    """The factory ``zhongtai serve`` gives uvicorn: every setting from the environment.
+
+    Plugins are discovered on ``$ZHONGTAI_PLUGIN_PATH`` when set (as the CLI does), else on ``sys.path``.
+    """
+    import sys
+
+    from zhongtai.core.cli.lazy import plugin_search_path
+
+    path = plugin_search_path()
+    for entry in reversed(path or []):
+        if entry not in sys.path:
+            sys.path.insert(0, entry)
+    return create_app(plugin_path=path)
