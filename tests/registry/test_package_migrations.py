@@ -29,8 +29,16 @@ WHEN = dt.datetime(2026, 11, 30, 8, 0, 0)
 
 
 def _package_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    rows = all_rows(url)
-    return {name: rows[name] for name in PACKAGE_TABLES}
+    """Every row of today's package tables, as today's columns (later revisions may add columns)."""
+    tables = {**legacy.NotifierBase.metadata.tables, **legacy.VerificationBase.metadata.tables}
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {name: sorted(tuple(map(repr, row)) for row in connection.execute(
+                        text(f"SELECT {', '.join(c.name for c in table.columns)} FROM {name}")))
+                    for name, table in sorted(tables.items())}
+    finally:
+        engine.dispose()
 
 
 def _registry_with_todays_package_tables(url: str) -> None:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from zhongtai.plugins.notifiers.worker import WorkerStats
 
 KINDS = ("marketing", "notification", "verification")
-STATES = ("pending", "sending", "sent", "dead", "suppressed", "refused")
+STATES = ("pending", "sending", "sent", "dead", "suppressed", "refused", "held", "paused", "cancelled")
 
 
 @click.group()
@@ -263,3 +263,13 @@ def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
     result = outbox.opt_out(state.platform, business, recipient, source="cli")
     click.echo(f"{result.address} opted out of marketing from {business} and its sub-businesses"
                + ("" if result.changed else " (already recorded)"))
+
+
+def _add_commands() -> None:
+    from zhongtai.plugins.notifiers.cli_content import COMMANDS
+
+    for command in COMMANDS:
+        notify.add_command(command)
+
+
+_add_commands()

@@ -62,9 +62,12 @@ SENDING = "sending"  # claimed by a worker until claimed_until
 SENT = "sent"  # every channel that applies has delivered (or suppressed) it
 DEAD = "dead"  # gave up: reason says why
 SUPPRESSED = "suppressed"  # marketing to a recipient who opted out
-REFUSED = "refused"  # refused at send time (rate limit): reason says why
-STATES = (PENDING, SENDING, SENT, DEAD, SUPPRESSED, REFUSED)
-FINAL_STATES = (SENT, DEAD, SUPPRESSED, REFUSED)
+REFUSED = "refused"  # refused at send time (rate limit, budget): reason says why
+HELD = "held"  # over its business's budget: waits until released (``zhongtai notify budget release``)
+PAUSED = "paused"  # its campaign is paused: waits until resumed
+CANCELLED = "cancelled"  # its campaign was cancelled before it went out
+STATES = (PENDING, SENDING, SENT, DEAD, SUPPRESSED, REFUSED, HELD, PAUSED, CANCELLED)
+FINAL_STATES = (SENT, DEAD, SUPPRESSED, REFUSED, CANCELLED)
 
 
 class OutboxRow(NotifierBase):
@@ -96,6 +99,9 @@ class OutboxRow(NotifierBase):
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # notifiers_0002: what the message was estimated to cost when accepted (charged to the budgets)
+    cost: Mapped[str] = mapped_column(String(40), default="0")
+    charges: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # channel -> amount
 
 
 class AttemptRow(NotifierBase):
@@ -165,3 +171,98 @@ def engine_of(platform: Platform) -> Engine:
     platform.registry.ensure_schema()
     engine: Engine = platform.registry.engine
     return engine
+
+
+# -- notifiers_0002: content control and cost ------------------------------------------
+DRAFT = "draft"
+APPROVED = "approved"
+RETIRED = "retired"
+TEMPLATE_STATUSES = (DRAFT, APPROVED, RETIRED)
+
+
+class TemplateRow(NotifierBase):
+    """One version of a registry template; at most one version per (business, name) is approved."""
+
+    __tablename__ = "zt_notify_template"
+    __table_args__ = (
+        UniqueConstraint("business", "name", "version", name="uq_notify_template_version"),
+        Index("ix_notify_template_lookup", "business", "name", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignatureRow(NotifierBase):
+    """A business's approved SMS signature (【签名】), inherited by its sub-businesses."""
+
+    __tablename__ = "zt_notify_signature"
+
+    business: Mapped[str] = mapped_column(String(128), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(40))
+    approved_by: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PriceRow(NotifierBase):
+    """The platform's price of one unit on a channel (an SMS segment, an email, a webhook call ...)."""
+
+    __tablename__ = "zt_notify_price"
+
+    channel: Mapped[str] = mapped_column(String(120), primary_key=True)
+    unit_price: Mapped[str] = mapped_column(String(40))  # a decimal, exact
+    currency: Mapped[str] = mapped_column(String(8))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class BudgetRow(NotifierBase):
+    """A spending limit of a business on one channel per day or month; ``over`` is ``hold`` or ``refuse``."""
+
+    __tablename__ = "zt_notify_budget"
+
+    business: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(120), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    limit_amount: Mapped[str] = mapped_column(String(40))
+    over: Mapped[str] = mapped_column(String(8))
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SpendRow(NotifierBase):
+    """What a business was charged on a channel in one day or month (counted when messages are accepted)."""
+
+    __tablename__ = "zt_notify_spend"
+
+    business: Mapped[str] = mapped_column(String(128), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(120), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period_start: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    amount: Mapped[str] = mapped_column(String(40))
+    exceeded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountRow(NotifierBase):
+    """A provider account (SMS gateway, mail server) set up by a platform admin; businesses pick it by name."""
+
+    __tablename__ = "zt_notify_account"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms | email
+    provider: Mapped[str] = mapped_column(String(16))  # sms: http | fake; email: smtp
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # url/host/port/sender ...
+    secret: Mapped[str] = mapped_column(String(200), default="")  # env:NAME, resolved when used
+    businesses: Mapped[list[str]] = mapped_column(JSON, default=list)  # who may use it ([] = everyone)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

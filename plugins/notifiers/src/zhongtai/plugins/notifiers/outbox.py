@@ -18,18 +18,20 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from zhongtai.core.errors import BusinessSuspended, NotFound, UserError
+from zhongtai.core.errors import BusinessSuspended, NotFound, UserError, ZhongtaiError
 from zhongtai.core.identity import lineage, validate_code
 from zhongtai.core.registry.models import utcnow
-from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient
-from zhongtai.plugins.notifiers import models
+from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient, Template
+from zhongtai.plugins.notifiers import costs, models
 from zhongtai.plugins.notifiers.addresses import address_keys, parse_address, validate_recipient
+from zhongtai.plugins.notifiers.content import approved_template, signature_for
 from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
 from zhongtai.plugins.notifiers.rendering import render
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from zhongtai.core.runtime.platform import Platform
 
 Clock = Callable[[], dt.datetime]
+DELIVER = "notifiers.deliver"
 
 
 @attrs.frozen
@@ -94,18 +97,60 @@ def _json_values(variables: Mapping[str, Any]) -> dict[str, Any]:
         raise UserError(f"template variables must be JSON values (strings, numbers, lists ...): {exc}") from None
 
 
+@attrs.frozen
+class _Sending:
+    """What one send/send_many call looks up once for all its messages: mode, channels, prices, signature."""
+
+    production: bool
+    channels: tuple[str, ...]
+    prices: Mapping[str, costs.Price]
+    signature: str | None
+    opt_out_text: str
+    templates: dict[str, Template | None] = attrs.field(factory=dict, eq=False)
+
+    @classmethod
+    def load(cls, platform: Platform, business: str, policy: NotifierPolicy) -> _Sending:
+        try:
+            channels = tuple(entry.plugin for entry in platform.plan(business, DELIVER).entries)
+        except ZhongtaiError:
+            channels = ()
+        with engine_of(platform).connect() as connection:
+            table = costs.prices(connection)
+            signature = signature_for(connection, business)
+        return cls(platform.snapshot.mode == "production", channels, table, signature,
+                   policy.sms_opt_out_text.strip())
+
+
+def _template(platform: Platform, business: str, name: str, sending: _Sending) -> Template | None:
+    """The approved registry template, else (not for marketing in production) the plugin-config one."""
+    if name not in sending.templates:
+        with engine_of(platform).connect() as connection:
+            found = approved_template(connection, business, name)
+        sending.templates[name] = found
+    return sending.templates[name]
+
+
 def _render(platform: Platform, business: str, kind: str, template: str | None, body: str | None,
-            subject: str | None, variables: Mapping[str, Any]) -> tuple[str, str]:
+            subject: str | None, variables: Mapping[str, Any], sending: _Sending) -> tuple[str, str]:
     if template is not None and body is not None:
         raise UserError("give a template or a body, not both")
+    production_marketing = sending.production and kind == MARKETING
     if template is None:
         if not body:
             raise UserError("a message needs a template or a body")
+        if production_marketing:
+            raise UserError("in production mode marketing messages are sent only from approved templates, "
+                            "not a literal body (zhongtai notify template draft, then a platform admin approves)")
         return subject or "", body
-    found = platform.business(business).call("notifiers.templates", name=template)
+    found = _template(platform, business, template, sending)
+    if found is None and production_marketing:
+        raise UserError(f"in production mode marketing messages are sent only from approved templates: "
+                        f"{template!r} has no approved version at {business} or above")
     if found is None:
-        raise NotFound(f"no template {template!r} for business {business} (enable notifiers.templates "
-                       f"with it, at {business} or above)")
+        found = platform.business(business).call("notifiers.templates", name=template)
+    if found is None:
+        raise NotFound(f"no template {template!r} for business {business} (approve one with zhongtai notify "
+                       f"template, or enable notifiers.templates with it, at {business} or above)")
     if found.kind != kind:
         raise UserError(f"template {template!r} is for {found.kind} messages, not {kind}")
     rendered_subject = subject if subject is not None else render(found.subject, variables, name=template)
@@ -147,9 +192,10 @@ class _Prepared:
     body: str
     variables: dict[str, Any]
     addresses: tuple[str, ...]
+    estimate: costs.Estimate
 
 
-def _prepare(platform: Platform, business: str, outgoing: Outgoing) -> _Prepared:
+def _prepare(platform: Platform, business: str, outgoing: Outgoing, sending: _Sending) -> _Prepared:
     """Validate and render one message; every problem is a UserError, nothing is written."""
     kind = outgoing.kind
     if kind not in KINDS:
@@ -161,16 +207,22 @@ def _prepare(platform: Platform, business: str, outgoing: Outgoing) -> _Prepared
         raise UserError("an idempotency key must be 1 to 200 characters")
     recipient = validate_recipient(outgoing.recipient)
     values = _json_values(outgoing.variables)
-    subject, body = _render(platform, business, kind, outgoing.template, outgoing.body, outgoing.subject, values)
-    return _Prepared(outgoing, recipient, subject, body, values, address_keys(recipient))
+    subject, body = _render(platform, business, kind, outgoing.template, outgoing.body, outgoing.subject, values,
+                            sending)
+    sms = costs.sms_text_for(kind, body, sending.signature, sending.opt_out_text)
+    estimate = costs.estimate(sending.channels, recipient, sms, sending.prices)
+    return _Prepared(outgoing, recipient, subject, body, values, address_keys(recipient), estimate)
 
 
 def _accept(connection: Connection, business: str, item: _Prepared, policy: NotifierPolicy,
-            moment: dt.datetime) -> SendResult:
+            moment: dt.datetime, book: costs.BudgetBook, exceeded: list[dict[str, Any]]) -> SendResult:
     """Write one prepared message inside the caller's transaction and apply the rules to it.
 
     The insert comes first: on SQLite it takes the write lock before any read.
     A repeated idempotency key inserts nothing and returns the first message.
+    A message that passes consent and the rate limits is charged to the budgets
+    (:class:`~.costs.BudgetBook`); budgets exceeded for the first time this
+    period are appended to *exceeded* (the caller audits them after commit).
     """
     outgoing = item.outgoing
     kind, key, after = outgoing.kind, outgoing.idempotency_key, outgoing.send_after
@@ -183,7 +235,8 @@ def _accept(connection: Connection, business: str, item: _Prepared, policy: Noti
             recipient=attrs.asdict(item.recipient), subject=item.subject, body=item.body,
             template=outgoing.template, variables=item.variables, headers=dict(outgoing.headers),
             idempotency_key=key, send_after=after, due_at=due, attempts=0, reason="",
-            created_at=moment, updated_at=moment,
+            created_at=moment, updated_at=moment, cost=costs.amount_text(item.estimate.total),
+            charges={channel: costs.amount_text(amount) for channel, amount in item.estimate.amounts.items()},
         ).on_conflict_do_nothing(index_elements=["business", "idempotency_key"]).returning(OutboxRow.id)
     ).first()
     if inserted is None:  # the key was used before (perhaps by a concurrent send that just committed)
@@ -197,8 +250,14 @@ def _accept(connection: Connection, business: str, item: _Prepared, policy: Noti
         result = SendResult(message_id, models.SUPPRESSED, due, reason=f"{who} opted out of marketing from {business}")
     else:
         admission = admit(connection, policy, business, kind, item.recipient.timezone, item.addresses, due)
+        verdict = costs.BudgetVerdict()
+        if admission.refused is None:
+            verdict = book.charge(connection, item.estimate.amounts, moment)
+            exceeded.extend(verdict.exceeded)
         if admission.refused is not None:
             result = SendResult(message_id, models.REFUSED, admission.due, reason=admission.refused)
+        elif verdict.state is not None:
+            result = SendResult(message_id, verdict.state, admission.due, reason=verdict.reason)
         else:
             result = SendResult(message_id, models.PENDING, admission.due,
                                 reason=f"deferred: {admission.deferred}" if admission.deferred else "")
@@ -239,10 +298,14 @@ def send(
             seen = _existing(connection, business, idempotency_key)
         if seen is not None:
             return seen
-    item = _prepare(platform, business, outgoing)
     policy = policy_for(platform, business)
+    item = _prepare(platform, business, outgoing, _Sending.load(platform, business, policy))
+    exceeded: list[dict[str, Any]] = []
     with engine.begin() as connection:
-        return _accept(connection, business, item, policy, now or utcnow())
+        result = _accept(connection, business, item, policy, now or utcnow(), costs.BudgetBook(business),
+                         exceeded)
+    costs.report_exceeded(platform, business, exceeded)
+    return result
 
 
 def send_many(
@@ -258,20 +321,24 @@ def send_many(
     again: what was accepted comes back as ``duplicate``.
     """
     _require_business(platform, business)
+    policy = policy_for(platform, business)
+    sending = _Sending.load(platform, business, policy)
     prepared: list[_Prepared] = []
     for index, outgoing in enumerate(messages):
         try:
-            prepared.append(_prepare(platform, business, outgoing))
+            prepared.append(_prepare(platform, business, outgoing, sending))
         except UserError as exc:
             raise type(exc)(f"message {index}: {exc.message}") from None
-    policy = policy_for(platform, business)
     engine = engine_of(platform)
     results: list[SendResult] = []
+    exceeded: list[dict[str, Any]] = []
     for start in range(0, len(prepared), max(1, chunk_size)):
         with engine.begin() as connection:
             moment = now or utcnow()
-            results.extend(_accept(connection, business, item, policy, moment)
+            book = costs.BudgetBook(business)
+            results.extend(_accept(connection, business, item, policy, moment, book, exceeded)
                            for item in prepared[start:start + chunk_size])
+    costs.report_exceeded(platform, business, exceeded)
     return results
 
 
@@ -361,6 +428,7 @@ class MessageInfo:
     reason: str
     created_at: dt.datetime
     history: tuple[AttemptInfo, ...] = ()
+    cost: Decimal = Decimal(0)  # the estimate charged when it was accepted
 
 
 def _filters(business: str | None, kind: str | None, state: str | None) -> list[Any]:
@@ -396,6 +464,7 @@ def _info(row: OutboxRow, history: tuple[AttemptInfo, ...] = ()) -> MessageInfo:
         id=row.id, business=row.business, kind=row.kind, state=row.state, recipient=Recipient(**row.recipient),
         subject=row.subject, body=row.body, idempotency_key=row.idempotency_key, due_at=row.due_at,
         attempts=row.attempts, reason=row.reason, created_at=row.created_at, history=history,
+        cost=Decimal(row.cost or 0),
     )
 
 

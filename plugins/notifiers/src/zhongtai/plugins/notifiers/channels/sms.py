@@ -22,8 +22,13 @@ from typing import Literal, Protocol
 import attrs
 import httpx
 
+from zhongtai.core.errors import ConfigError
 from zhongtai.core.specs.notifiers import MARKETING, SENT, Delivery, Message
+from zhongtai.plugins.notifiers.accounts import Account, account_for
 from zhongtai.plugins.notifiers.channels.common import clip, consent_block, failed, retryable_http_status
+from zhongtai.plugins.notifiers.content import signature_for
+from zhongtai.plugins.notifiers.costs import sms_text_for
+from zhongtai.plugins.notifiers.models import engine_of
 from zhongtai.plugins.notifiers.policy import policy_for
 from zhongtai.sdk import PluginContext, hookimpl, secret_field
 
@@ -105,14 +110,21 @@ def fake_provider(name: str = "default") -> FakeSmsProvider:
 
 
 def _gateway_needs_url(instance: SmsConfig) -> None:
+    if instance.account:
+        return
     if instance.provider == "http" and not instance.gateway_url.startswith(("http://", "https://")):
-        raise ValueError("provider 'http' needs gateway_url (an http(s):// URL)")
+        raise ValueError("provider 'http' needs gateway_url (an http(s):// URL), or choose a platform account")
 
 
 @attrs.frozen
 class SmsConfig:
-    """``provider``: ``http`` (needs ``gateway_url``; ``api_key`` is a secret) or ``fake`` (``fake_name``)."""
+    """``account``: a platform provider account (``zhongtai notify account list``) -- required in production.
 
+    Without one (development only): ``provider`` ``http`` (needs ``gateway_url``;
+    ``api_key`` is a secret) or ``fake`` (``fake_name``).
+    """
+
+    account: str = ""
     provider: Literal["http", "fake"] = "http"
     gateway_url: str = ""
     api_key: str = secret_field("")
@@ -124,11 +136,9 @@ class SmsConfig:
         _gateway_needs_url(self)
 
 
-def sms_text(message: Message, opt_out_text: str) -> str:
-    """The SMS text: the body, plus the opt-out text on marketing."""
-    if message.kind == MARKETING and opt_out_text:
-        return f"{message.body} {opt_out_text}"
-    return message.body
+def sms_text(message: Message, opt_out_text: str, signature: str | None = None) -> str:
+    """The SMS text: the approved signature, the body, plus the opt-out text on marketing."""
+    return sms_text_for(message.kind, message.body, signature, opt_out_text)
 
 
 class SmsChannel:
@@ -138,15 +148,24 @@ class SmsChannel:
         self._client: httpx.Client | None = None
         self._lock = threading.Lock()
 
-    def provider(self, config: SmsConfig) -> SmsProvider:
+    def provider(self, config: SmsConfig, account: Account | None = None) -> SmsProvider:
+        if account is not None:
+            settings = account.settings
+            if account.provider == "fake":
+                return fake_provider(str(settings.get("fake_name", account.name)))
+            return HttpGatewayProvider(self._http(), str(settings["url"]), account.secret(),
+                                       str(settings.get("sender", "")), float(settings.get("timeout_seconds", 10.0)))
         if config.provider == "fake":
             return fake_provider(config.fake_name)
+        return HttpGatewayProvider(self._http(), config.gateway_url, config.api_key, config.sender,
+                                   config.timeout_seconds)
+
+    def _http(self) -> httpx.Client:
         if self._client is None:
             with self._lock:
                 if self._client is None:
                     self._client = httpx.Client(trust_env=False)
-        return HttpGatewayProvider(self._client, config.gateway_url, config.api_key, config.sender,
-                                   config.timeout_seconds)
+        return self._client
 
     @hookimpl
     def notifiers_deliver(self, message: Message, context: PluginContext) -> Delivery | None:
@@ -162,7 +181,26 @@ class SmsChannel:
             if not opt_out_text:
                 return failed(context, f"marketing SMS needs sms_opt_out_text in notifiers.policy for "
                                        f"{context.business}", retryable=False)
-        result = self.provider(context.config).send(phone, sms_text(message, opt_out_text), message.id)
+        production = context.platform is not None and context.platform.snapshot.mode == "production"
+        account = None
+        if context.config.account:
+            try:
+                account = account_for(context.platform, context.config.account, channel="sms",
+                                      business=context.business)
+            except ConfigError as exc:
+                return failed(context, exc.message, retryable=False)
+        elif production:
+            return failed(context, "in production mode SMS goes only through a platform provider account: set "
+                                   f"account=NAME in notifiers.sms for {context.business}", retryable=False)
+        signature = None
+        if context.platform is not None:
+            with engine_of(context.platform).connect() as connection:
+                signature = signature_for(connection, context.business)
+        if signature is None and production:
+            return failed(context, f"business {context.business} has no approved SMS signature (【签名】); "
+                                   "ask a platform admin: zhongtai notify signature approve", retryable=False)
+        text = sms_text(message, opt_out_text, signature)
+        result = self.provider(context.config, account).send(phone, text, message.id)
         if result.accepted:
             return Delivery(context.plugin, SENT, provider_response=result.response)
         return failed(context, f"SMS provider refused: {result.response}", retryable=result.retryable,
