@@ -21,6 +21,7 @@ Anything found is wrong: the CLI exits 1 when the list is not empty.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import attrs
@@ -30,7 +31,7 @@ from zhongtai.core.errors import UserError
 from zhongtai.core.extension import Policy
 
 if TYPE_CHECKING:
-    from zhongtai.core.registry.snapshot import Snapshot
+    from zhongtai.core.registry.snapshot import Enablement, Snapshot
     from zhongtai.core.runtime.platform import Platform
 
 
@@ -54,9 +55,18 @@ def _plugin_findings(platform: Platform) -> list[Finding]:
     return findings
 
 
-def _registry_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+def _rows_at(snapshot: Snapshot, codes: Iterable[str] | None) -> Iterator[tuple[str, Mapping[str, Enablement]]]:
+    """(business, its enablement rows) for *codes* (None: every business with rows), sorted."""
+    if codes is None:
+        yield from sorted(snapshot.enablements.items())
+        return
+    for code in sorted(set(codes)):
+        yield code, snapshot.enablements.get(code, {})
+
+
+def _registry_findings(platform: Platform, snapshot: Snapshot, codes: Iterable[str] | None = None) -> list[Finding]:
     findings = []
-    for code, rows in sorted(snapshot.enablements.items()):
+    for code, rows in _rows_at(snapshot, codes):
         for plugin, row in sorted(rows.items()):
             if not row.enabled:
                 continue
@@ -92,11 +102,11 @@ def _config_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
     return findings
 
 
-def _conflict_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+def _conflict_findings(platform: Platform, snapshot: Snapshot, codes: Iterable[str] | None = None) -> list[Finding]:
     """Pairs of enabled plugins at one business, equal priority, sharing a ``first`` point."""
     findings = []
     firsts = {name for name, point in platform.extension_points.items() if point.policy is Policy.FIRST}
-    for code, rows in sorted(snapshot.enablements.items()):
+    for code, rows in _rows_at(snapshot, codes):
         enabled = sorted((p, r.priority) for p, r in rows.items() if r.enabled and platform.plugins.get(p))
         for i, (one, priority) in enumerate(enabled):
             for other, other_priority in enabled[i + 1:]:
@@ -112,9 +122,71 @@ def _conflict_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
     return findings
 
 
+def _effective_config_findings(platform: Platform, snapshot: Snapshot, codes: Iterable[str]) -> list[Finding]:
+    """The config each plugin in effect at each of *codes* gets there, checked against its config class."""
+    import json
+
+    from zhongtai.core.config import build_config
+
+    checked: dict[tuple[str, str], str | None] = {}  # inherited configs are shared: check each one once
+
+    def problem(plugin: str, cls: type, raw: Mapping[str, object]) -> str | None:
+        key = (plugin, json.dumps(raw, sort_keys=True, default=str))
+        if key not in checked:
+            try:
+                build_config(cls, raw, plugin=plugin)
+                checked[key] = None
+            except UserError as exc:
+                checked[key] = exc.message
+        return checked[key]
+
+    findings = []
+    for code in sorted(set(codes)):
+        for plugin, effective in sorted(snapshot.effective(code).items()):
+            info = platform.plugins.get(plugin)
+            if info is None or not info.usable:
+                continue
+            try:
+                cls = platform.plugins.load(plugin).config_class
+            except UserError:
+                continue  # a plugin that cannot load is reported by the plugin checks
+            if cls is None:
+                continue
+            per_level = any(platform.extension_points[p].per_level for p in info.extension_points
+                            if p in platform.extension_points)
+            layers = [cfg for _, cfg in effective.levels] if per_level else [effective.config]
+            for message in filter(None, (problem(plugin, cls, raw) for raw in layers)):
+                findings.append(Finding("error", "invalid-config", plugin, f"at {code}: {message}", code))
+                break
+    return findings
+
+
+def _ordered(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.severity != "error", f.check, f.subject, f.business or ""))
+
+
+def plugin_findings(platform: Platform) -> list[Finding]:
+    """The findings about installed plugins themselves (failed, incompatible); imports every plugin."""
+    return _ordered(_plugin_findings(platform))
+
+
+def diagnose_businesses(platform: Platform, snapshot: Snapshot, codes: Iterable[str]) -> list[Finding]:
+    """The per-business findings of :func:`diagnose` for *codes* only, from *snapshot*.
+
+    The rows at each business are checked as :func:`diagnose` checks them; the
+    config check looks at what each business itself gets (its effective config),
+    not at its descendants -- they are checked where they are asked about.  So
+    this costs what the businesses asked about cost, not the registry's size
+    (the console's capability map asks about one page of businesses).
+    """
+    codes = list(codes)
+    return _ordered([*_registry_findings(platform, snapshot, codes),
+                     *_effective_config_findings(platform, snapshot, codes),
+                     *_conflict_findings(platform, snapshot, codes)])
+
+
 def diagnose(platform: Platform) -> list[Finding]:
     """Every problem found, errors first, in a stable order."""
     snapshot = platform.registry.snapshot()
-    findings = [*_plugin_findings(platform), *_registry_findings(platform, snapshot),
-                *_config_findings(platform, snapshot), *_conflict_findings(platform, snapshot)]
-    return sorted(findings, key=lambda f: (f.severity != "error", f.check, f.subject, f.business or ""))
+    return _ordered([*_plugin_findings(platform), *_registry_findings(platform, snapshot),
+                     *_config_findings(platform, snapshot), *_conflict_findings(platform, snapshot)])

@@ -17,6 +17,8 @@ checked again whenever it is produced (see :mod:`.service`).
 from __future__ import annotations
 
 import copy
+import functools
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,10 +52,25 @@ class OverridesConfig:
     )
 
     def __attrs_post_init__(self) -> None:
-        layer_theme(self)
+        _check_layer(json.dumps(self.tokens, sort_keys=True, default=str), self.allow_low_contrast,
+                     self.contrast_pairs)
 
 
-def layer_theme(config: OverridesConfig) -> Theme:
+@functools.lru_cache(maxsize=256)
+def _check_layer(tokens: str, allow_low_contrast: bool, pairs: tuple[ContrastPair, ...]) -> None:
+    """:func:`layer_theme` of one distinct layer, once per process: every business that inherits a
+    layer builds the same config, and resolving a theme costs milliseconds (plans, the console's map)."""
+    layer_theme(_Layer(json.loads(tokens), allow_low_contrast, pairs))
+
+
+@attrs.frozen
+class _Layer:
+    tokens: Mapping[str, Any]
+    allow_low_contrast: bool
+    contrast_pairs: tuple[ContrastPair, ...]
+
+
+def layer_theme(config: OverridesConfig | _Layer) -> Theme:
     """The base theme with *config*'s layer on top, resolved and contrast-checked.
 
     Raises ``ValueError`` naming the problem (the kernel turns it into the
