@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import statistics
 import sys
 import time
@@ -148,13 +149,14 @@ def main(argv: list[str]) -> int:
                 platform = Platform(url, refresh_interval=3600, listen=False)
                 platform.refresh()
                 platform.plugins.load_all()
-                colds.append(timed(lambda p=platform: render_page(p, doctor, **query)))  # type: ignore[misc]
-                warms.append(timed(lambda p=platform: render_page(p, doctor, **query)))  # type: ignore[misc]
+                page = functools.partial(render_page, platform, doctor, **query)
+                colds.append(timed(page))
+                warms.append(timed(page))
                 shown = [row.code for row in build_page(platform, doctor, page_size=PAGE_SIZE, **query).rows]
                 fresh = Platform(url, refresh_interval=3600, listen=False)
                 fresh.refresh()
                 fresh.plugins.load_all()
-                clis.append(timed(lambda f=fresh, s=shown: cli_view(f, s)))  # type: ignore[misc]
+                clis.append(timed(functools.partial(cli_view, fresh, shown)))
                 platform.close()
                 fresh.close()
             cold, warm, cli = (statistics.median(x) for x in (colds, warms, clis))

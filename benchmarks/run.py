@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox"]
+ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console"]
 
 
 def main(argv: list[str]) -> int:

@@ -239,7 +239,7 @@ def create_app(
         ``zhongtai.gateway.routes`` entry points.
     The Gateway object is ``app.state.gateway``.
     """
-    from zhongtai.gateway import routes
+    from zhongtai.gateway import console, routes
 
     settings = settings or GatewaySettings.from_env()
     if platform is None:
@@ -249,6 +249,7 @@ def create_app(
     gateway.operations = [*routes.builtin_operations(gateway), *routes.package_operations(platform, plugin_path),
                           *extra_operations]
     app_routes: list[BaseRoute] = [*routes.plain_routes(gateway), *(gateway.route(op) for op in gateway.operations)]
+    app_routes.append(console.mount(platform))  # the admin console's pages, under /console
     middleware = routes.middleware(settings)
 
     async def not_found(request: Request, exc: Exception) -> Response:

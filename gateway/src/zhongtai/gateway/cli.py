@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import click
 
@@ -58,6 +59,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, rate_limit: fl
         changes["trusted_user_header"] = trusted_user_header
     settings = attrs.evolve(settings, **changes)  # type: ignore[arg-type]
     os.environ.update(settings.to_env())  # every worker builds the same app from the environment
+    # the console's sessions must be valid in every worker: one key for all of them unless one is configured
+    os.environ.setdefault("ZHONGTAI_CONSOLE_SECRET_KEY", secrets.token_urlsafe(48))
     database_url = ctx.find_root().params.get("database_url")
     if database_url:
         os.environ[ENV_URL] = database_url

@@ -48,6 +48,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 #: The theme preview is the theming package's self-contained page: its own inline styles, no script.
 PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'"
 LOGIN_SCOPES = (tokens.MANAGE, tokens.ADMIN)
+CALL_ONLY = N_("This token may only call extension points; log in with a manage or admin token.")
 STATIC = Path(__file__).parent / "static"
 
 
@@ -60,7 +61,7 @@ class Page:
         self.session = session
         self.fresh = fresh  # the session cookie must be (re)written
         self.form: dict[str, str] = {}  # a POST's fields
-        self.base = request.scope.get("root_path", "")
+        self.base = str(request.scope.get("root_path", ""))
         self.locale = i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
     def url(self, path: str, **query: Any) -> str:
@@ -190,7 +191,7 @@ class Console:
             return page.html("login.html", 401, next=form.get("next", ""), expired=False, error=exc.message)
         if token.scope not in LOGIN_SCOPES:
             return page.html("login.html", 403, next=form.get("next", ""), expired=False,
-                             error=N_("This token may only call extension points; log in with a manage or admin token."))
+                             error=CALL_ONLY)
         page.session = new_session(principal=token.principal, token_id=token.id, scope=token.scope,
                                    subtree=token.business)
         page.fresh = True

@@ -45,10 +45,13 @@ class Change:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Change:
-        change = cls(**{f.name: data.get(f.name) for f in attrs.fields(cls)})
-        if change.action not in ACTIONS:
-            raise UserError(f"unknown change {change.action!r}")
-        return change
+        action, business, plugin = data.get("action"), data.get("business"), data.get("plugin")
+        config, priority, version = data.get("config"), data.get("priority"), data.get("expected_version")
+        if action not in ACTIONS or not isinstance(business, str) or not isinstance(plugin, (str, type(None))) \
+                or not isinstance(config, (dict, type(None))) or not isinstance(priority, (int, type(None))) \
+                or not isinstance(version, (int, type(None))):
+            raise UserError("this confirmation does not describe a change; start the change again")
+        return cls(str(action), business, plugin, config, priority, version)
 
 
 def current_version(platform: Platform, change: Change) -> int:

@@ -30,8 +30,9 @@ DEFAULT = "en"
 LANGUAGES = {"en": ("en", "English"), "zh_CN": ("zh-CN", "中文")}
 COOKIE = "zt_lang"
 
-_current: contextvars.ContextVar[gettext.NullTranslations] = contextvars.ContextVar(
-    "zhongtai_console_translations", default=gettext.NullTranslations())
+_ENGLISH = gettext.NullTranslations()
+_current: contextvars.ContextVar[gettext.NullTranslations | None] = contextvars.ContextVar(
+    "zhongtai_console_translations", default=None)
 
 
 @functools.cache
@@ -95,8 +96,8 @@ STATUS_WORDS = (N_("active"), N_("suspended"))
 
 
 def gettext_(message: str) -> str:
-    return _current.get().gettext(message)
+    return (_current.get() or _ENGLISH).gettext(message)
 
 
 def ngettext_(singular: str, plural: str, n: int) -> str:
-    return _current.get().ngettext(singular, plural, n)
+    return (_current.get() or _ENGLISH).ngettext(singular, plural, n)
