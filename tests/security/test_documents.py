@@ -8,6 +8,7 @@ file and from stdin.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 from pathlib import Path
@@ -85,7 +86,7 @@ def test_finding_07_stored_config_size_is_capped(shop: Any, monkeypatch: pytest.
     monkeypatch.setattr(documents, "MAX_CONFIG_BYTES", 500)
     before = all_rows(shop.url)
     line = one_error_line(shop("plugins", "enable", "test.price", "-b", "shop",
-                               "--set", "skus=" + str(["sku-%d" % i for i in range(100)]).replace("'", '"')))
+                               "--set", "skus=" + json.dumps([f"sku-{i}" for i in range(100)])))
     assert "larger than the limit of 500 bytes" in line
     assert all_rows(shop.url) == before
 

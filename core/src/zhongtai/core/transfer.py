@@ -79,6 +79,14 @@ class ImportReport:
 
 
 # -- export ---------------------------------------------------------------------------------
+def _record_secret_export(platform: Platform, actor: str | None) -> None:
+    from zhongtai.core import governance
+
+    with platform.registry.change(governance._actor(actor)) as tx:
+        governance.access(tx.session).require_admin(tx.actor, "export secret config values")
+        tx.record("registry.export-secrets", after={"secrets": "included"})
+
+
 def _strip_secrets(platform: Platform, plugin: str, config: Mapping[str, Any]) -> dict[str, Any]:
     if not config:
         return {}
@@ -93,8 +101,15 @@ def _strip_secrets(platform: Platform, plugin: str, config: Mapping[str, Any]) -
             if k not in secrets or (isinstance(v, str) and v.startswith(ENV_PREFIX))}
 
 
-def export_document(platform: Platform, *, include_secrets: bool = False) -> dict[str, Any]:
-    """The registry as a canonical document of plain JSON data."""
+def export_document(platform: Platform, *, include_secrets: bool = False, actor: str | None = None) -> dict[str, Any]:
+    """The registry as a canonical document of plain JSON data.
+
+    With *include_secrets* only a platform admin may export (else
+    :class:`PermissionDenied`), and the export is recorded in the audit log
+    (action ``registry.export-secrets``, one transaction) before anything is read.
+    """
+    if include_secrets:
+        _record_secret_export(platform, actor)
     snapshot = platform.registry.snapshot()
     businesses = []
     for code in sorted(snapshot.businesses):

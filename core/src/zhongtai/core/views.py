@@ -251,7 +251,12 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     now = now or dt.datetime.now(dt.UTC)
     value = text.strip()
     if len(value) >= 2 and value[-1] in _UNITS and value[:-1].isdigit():
-        return now - dt.timedelta(seconds=int(value[:-1]) * _UNITS[value[-1]])
+        try:
+            if len(value) > 12:
+                raise OverflowError
+            return now - dt.timedelta(seconds=int(value[:-1]) * _UNITS[value[-1]])
+        except (OverflowError, ValueError):
+            raise UserError(f"--since {text!r} reaches back before the year 1; give a shorter age") from None
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:

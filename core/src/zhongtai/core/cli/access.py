@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
 
@@ -46,7 +46,7 @@ def grant(actor: str, admin: bool, team: str | None) -> None:
     role, team_name = _role(admin, team)
     cli = state()
     governance.grant(cli.platform, actor, role, team_name, actor=cli.actor)
-    click.echo(f"{actor} is now {'a platform admin' if role == 'admin' else f'a member of {team_name}'}.")
+    echo(f"{actor} is now {'a platform admin' if role == 'admin' else f'a member of {team_name}'}.")
 
 
 @access.command()
@@ -65,7 +65,7 @@ def revoke(actor: str, admin: bool, team: str | None) -> None:
     role, team_name = _role(admin, team)
     cli = state()
     governance.revoke(cli.platform, actor, role, team_name, actor=cli.actor)
-    click.echo(f"Revoked {role} {team_name}".rstrip() + f" from {actor}.")
+    echo(f"Revoked {role} {team_name}".rstrip() + f" from {actor}.")
 
 
 @access.command("list")
@@ -93,10 +93,10 @@ def list_(as_json: bool) -> None:
         })
         return
     is_open = not any(g.role == "admin" for g in grants)
-    click.echo(f"mode: {mode}; governance: {'OPEN (no platform admin yet)' if is_open else 'enforced'}")
+    echo(f"mode: {mode}; governance: {'OPEN (no platform admin yet)' if is_open else 'enforced'}")
     echo_table(["ACTOR", "ROLE", "TEAM", "GRANTED BY"], [[g.actor, g.role, g.team, g.granted_by] for g in grants])
     if certs:
-        click.echo()
+        echo()
         echo_table(["CERTIFIED DISTRIBUTION", "VERSIONS", "BY"],
                    [[c.distribution, c.version_range, c.certified_by] for c in certs])
 
@@ -114,7 +114,7 @@ def mode(mode: str) -> None:
 
     cli = state()
     governance.set_mode(cli.platform, mode, actor=cli.actor)
-    click.echo(f"The registry is now in {mode} mode.")
+    echo(f"The registry is now in {mode} mode.")
 
 
 def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click.Group:
@@ -133,7 +133,7 @@ def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click
 
         cli = state()
         entry = allowances.allow(cli.platform, kind, value, business, actor=cli.actor)
-        click.echo(f"{entry.value} is now allowed ({kind}) for {business} and its subtree.")
+        echo(f"{entry.value} is now allowed ({kind}) for {business} and its subtree.")
 
     @group.command("deny", help=f"Remove {metavar} from the allow-list of --business (platform admins only).")
     @click.argument("value", metavar=metavar)
@@ -143,7 +143,7 @@ def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click
 
         cli = state()
         allowances.deny(cli.platform, kind, value, business, actor=cli.actor)
-        click.echo(f"{value} is no longer allowed ({kind}) for {business}.")
+        echo(f"{value} is no longer allowed ({kind}) for {business}.")
 
     @group.command("list", help="List the allow-list (of --business: its own entries and its ancestors').")
     @click.option("--business", "-b", metavar="CODE", help="Only what applies to this business.")
@@ -210,9 +210,9 @@ def tokens_create(business: str | None, scope: str, expires: str | None, name: s
     token = issued.token
     where = token.business or "the whole platform"
     until = f", expires {token.expires_at.isoformat(timespec='seconds')}" if token.expires_at else ""
-    click.echo(f"Created {token.scope} token {token.id} ({token.name}) for {where}{until}.")
-    click.echo("Store it now; it is not shown again:")
-    click.echo(issued.bearer)
+    echo(f"Created {token.scope} token {token.id} ({token.name}) for {where}{until}.")
+    echo("Store it now; it is not shown again:")
+    echo(issued.bearer)
 
 
 @tokens.command("list")
@@ -249,4 +249,4 @@ def tokens_revoke(token_id: str) -> None:
 
     cli = state()
     token = api_tokens.revoke(cli.platform, token_id, actor=cli.actor)
-    click.echo(f"Revoked token {token.id} ({token.name}).")
+    echo(f"Revoked token {token.id} ({token.name}).")

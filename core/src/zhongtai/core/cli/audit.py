@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.params import BoundedInt
 from zhongtai.core.cli.state import state
+
+#: The most audit rows one ``zhongtai audit`` prints.
+MAX_AUDIT_ROWS = 100_000
 
 
 def _change(before: object, after: object) -> str:
@@ -21,8 +25,8 @@ def _change(before: object, after: object) -> str:
 @click.command()
 @click.option("--business", "-b", metavar="CODE", help="Only changes of this business and its descendants.")
 @click.option("--since", metavar="T", help="Only changes since T: an ISO date/time or an age (30m, 2h, 7d).")
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=50, show_default=True,
-              help="At most this many changes (newest first).")
+@click.option("--limit", "-n", type=BoundedInt(1, MAX_AUDIT_ROWS), default=50, show_default=True,
+              help=f"At most this many changes (newest first; 1 to {MAX_AUDIT_ROWS:,}).")
 @json_option
 def audit(business: str | None, since: str | None, limit: int, as_json: bool) -> None:
     """Show the change log: who changed what, when, at which revision (newest first).

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import dry_run_option, echo_change, echo_json, echo_table, join, json_option, warn
+from zhongtai.core.cli.output import dry_run_option, echo, echo_change, echo_json, echo_table, join, json_option, warn
 from zhongtai.core.cli.state import state
+from zhongtai.core.terminal import safe_text
 
 
 @click.group()
@@ -75,14 +76,14 @@ def tree(as_json: bool) -> None:
         echo_json([{**business_row(snapshot, b), "depth": b.code.count(".")} for _, b in lines])
         return
     if not lines:
-        click.echo("No businesses yet; create one with `zhongtai business create CODE`.")
+        echo("No businesses yet; create one with `zhongtai business create CODE`.")
     for prefix, b in lines:
         own = snapshot.enablements.get(b.code, {})
         marks = [p if row.enabled else f"-{p}" for p, row in sorted(own.items())]
         status = " [suspended]" if b.status == "suspended" else ""
         plugins = f"  ({', '.join(marks)})" if marks else ""
         title = f" {b.name}" if b.name and b.name != b.code else ""
-        click.echo(f"{prefix}{b.code}{title}{status}{plugins}")
+        echo(f"{prefix}{safe_text(b.code + title + status + plugins)}")
 
 
 @business.command()
@@ -104,17 +105,17 @@ def show(code: str, as_json: bool) -> None:
     if as_json:
         echo_json(detail)
         return
-    click.echo(f"business:  {detail['code']}")
-    click.echo(f"name:      {detail['name']}")
-    click.echo(f"owner:     {detail['owner'] or '-'}")
+    echo(f"business:  {safe_text(detail['code'])}")
+    echo(f"name:      {safe_text(detail['name'])}")
+    echo(f"owner:     {safe_text(detail['owner'] or '-')}")
     status = detail["status"]
     if detail["suspended_by"] and detail["suspended_by"] != code:
         status += f" (suspended through {detail['suspended_by']})"
     elif detail["suspended_by"]:
         status = "suspended"
-    click.echo(f"status:    {status}")
-    click.echo(f"parent:    {detail['parent'] or '-'}")
-    click.echo("")
+    echo(f"status:    {safe_text(status)}")
+    echo(f"parent:    {safe_text(detail['parent'] or '-')}")
+    echo("")
     rows = []
     for point in detail["extension_points"]:
         entries = point["plugins"] or [None]

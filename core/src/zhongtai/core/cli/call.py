@@ -7,7 +7,7 @@ import sys
 import click
 
 from zhongtai.core.cli.completion import extension_point_names
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
 
@@ -60,9 +60,9 @@ def call(extension_point: str, business: str, input_: str, explain: bool, as_jso
         return
     import json
 
-    click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    echo(json.dumps(result, indent=2, ensure_ascii=False))
     if explain:
-        click.echo("")
+        echo("")
         echo_table(["#", "plugin", "level", "outcome", "value", "error"],
                    [[i, step["plugin"], step["level"], step["outcome"],
                      "" if step["value"] is None else _compact(step["value"]), step["error"] or ""]

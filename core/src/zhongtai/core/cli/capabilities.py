@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table
+from zhongtai.core.cli.output import echo, echo_json, echo_table
 from zhongtai.core.cli.state import state
 
 
@@ -28,7 +28,7 @@ def capabilities(business: str | None, fmt: str, as_json: bool) -> None:
         echo_json(data)
         return
     if fmt == "markdown":
-        click.echo(render_markdown(data))
+        echo(render_markdown(data))
         return
     headers = ["extension point", "policy", "on error", "contract", "implemented by"]
     rows = []
@@ -40,7 +40,7 @@ def capabilities(business: str | None, fmt: str, as_json: bool) -> None:
         rows.append(row)
     echo_table([*headers, f"serves {business}"] if business else headers, rows)
     if not business and data["businesses"]:
-        click.echo("")
+        echo("")
         echo_table(["business", "extension point", "plugins, in call order"],
                    [[code, point["name"], served_text(entries)]
                     for code in data["businesses"] for point in data["extension_points"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
 if TYPE_CHECKING:
@@ -46,12 +46,12 @@ def upgrade(target: str) -> None:
         registry.close()
     after = ", ".join(result.after) or "(empty)"
     if not result.changed:
-        click.echo(f"The registry at {registry.where} is already at {after}.")
+        echo(f"The registry at {registry.where} is already at {after}.")
     elif result.before.state == "empty":
-        click.echo(f"Created the registry at {registry.where} ({after}).")
+        echo(f"Created the registry at {registry.where} ({after}).")
     else:
         before = ", ".join(result.before.current) or "zhongtai 0.1 (before migrations)"
-        click.echo(f"Upgraded the registry at {registry.where} from {before} to {after}.")
+        echo(f"Upgraded the registry at {registry.where} from {before} to {after}.")
 
 
 @db.command()
@@ -71,10 +71,10 @@ def current(as_json: bool) -> None:
         echo_json({"state": status.state, "current": list(status.current), "heads": list(status.heads),
                    "unknown": list(status.unknown)})
     else:
-        click.echo(f"registry:  {registry.where}")
-        click.echo(f"revision:  {', '.join(status.current) or '(none)'}")
-        click.echo(f"installed: {', '.join(status.heads)}")
-        click.echo(f"state:     {status.state}")
+        echo(f"registry:  {registry.where}")
+        echo(f"revision:  {', '.join(status.current) or '(none)'}")
+        echo(f"installed: {', '.join(status.heads)}")
+        echo(f"state:     {status.state}")
     if not status.usable:
         raise click.ClickException(status.problem(registry.where))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
 
@@ -30,11 +30,11 @@ def doctor(as_json: bool) -> None:
     if as_json:
         echo_json({"ok": not findings, "findings": to_json(findings)})
     elif not findings:
-        click.echo("No problems found.")
+        echo("No problems found.")
     else:
         echo_table(["severity", "check", "plugin", "business", "problem"],
                    [[f.severity, f.check, f.subject, f.business or "-", f.message] for f in findings])
         errors = sum(1 for f in findings if f.severity == "error")
-        click.echo(f"\n{errors} errors, {len(findings) - errors} warnings.", err=True)
+        echo(f"\n{errors} errors, {len(findings) - errors} warnings.", err=True)
     if findings:
         click.get_current_context().exit(1)

@@ -48,6 +48,13 @@ COMMAND_SUMMARIES: dict[str, str] = {
 }
 
 
+def error_line(message: str) -> str:
+    """An error message as the one line printed: terminal-safe (see :mod:`zhongtai.core.terminal`)."""
+    from zhongtai.core.terminal import safe_text
+
+    return safe_text(message)
+
+
 class RootGroup(LazyGroup):
     """Turns zhongtai errors into click errors: one line, exit 1 (also under CliRunner)."""
 
@@ -57,9 +64,12 @@ class RootGroup(LazyGroup):
         try:
             return super().invoke(ctx)
         except ZhongtaiError as exc:
-            error = click.ClickException(exc.message)
+            error = click.ClickException(error_line(exc.message))
             error.exit_code = exc.exit_code  # type: ignore[misc]  # click declares a ClassVar
             raise error from None
+        except click.ClickException as exc:  # usage errors repeat what the user typed
+            exc.message = error_line(exc.message)  # type: ignore[misc]
+            raise
 
 
 @click.group(
@@ -95,7 +105,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="zhongtai", standalone_mode=False)
     except ZhongtaiError as exc:
-        click.echo(f"Error: {exc.message}", err=True)
+        click.echo(f"Error: {error_line(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted; nothing was changed.", err=True)

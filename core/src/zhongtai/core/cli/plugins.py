@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from zhongtai.core.cli.completion import plugin_names
-from zhongtai.core.cli.output import dry_run_option, echo_change, echo_json, echo_table, join, json_option
+from zhongtai.core.cli.output import dry_run_option, echo, echo_change, echo_json, echo_table, join, json_option
 from zhongtai.core.cli.state import state
+from zhongtai.core.terminal import safe_text
 
 business_option = click.option("--business", "-b", "business", metavar="CODE", required=True,
                                help="Business identity code, e.g. edu.k12.")
@@ -130,24 +131,24 @@ def show(name: str, as_json: bool) -> None:
     for label, key in [("plugin", "name"), ("title", "title"), ("version", "version"),
                        ("distribution", "distribution"), ("owner", "owner"), ("lifecycle", "lifecycle"),
                        ("api", "api"), ("target", "target")]:
-        click.echo(f"{label + ':':<14}{detail[key] or '-'}")
+        echo(f"{label + ':':<14}{safe_text(detail[key] or '-')}")
     if detail.get("specs"):
-        click.echo(f"{'specs:':<14}{', '.join(f'{k} {v}' for k, v in detail['specs'].items())}")
-    click.echo(f"{'status:':<14}{_status(detail)}")
-    click.echo("\nExtension points:")
+        echo(f"{'specs:':<14}{', '.join(f'{k} {v}' for k, v in detail['specs'].items())}")
+    echo(f"{'status:':<14}{_status(detail)}")
+    echo("\nExtension points:")
     echo_table(["extension point", "policy", "contract"],
                [[p["name"], p["policy"], p["summary"]] for p in detail["extension_points"]])
-    click.echo("\nConfig:")
+    echo("\nConfig:")
     if not detail["config_known"]:
-        click.echo("  (unknown: the plugin cannot be loaded)")
+        echo("  (unknown: the plugin cannot be loaded)")
     elif not detail["config_fields"]:
-        click.echo("  (takes no config)")
+        echo("  (takes no config)")
     else:
         echo_table(["field", "type", "default", "secret", "required", "help"],
                    [[f["name"], f["type"], "-" if f["required"] else repr(f["default"]),
                      "yes" if f["secret"] else "", "yes" if f["required"] else "", f["help"]]
                     for f in detail["config_fields"]])
-    click.echo("\nUsed by:")
+    echo("\nUsed by:")
     echo_table(["business", "origin"], [[u["business"], u["origin"]] for u in detail["businesses"]],
                empty="  (no business)")
 
@@ -264,5 +265,5 @@ def certify(name: str, version_range: str) -> None:
 
     cli = state()
     cert = governance.certify(cli.platform, name, version_range, actor=cli.actor)
-    click.echo(f"Certified {cert.distribution} {cert.version_range} (plugin {name}).")
+    echo(f"Certified {cert.distribution} {cert.version_range} (plugin {name}).")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table
+from zhongtai.core.cli.output import echo, echo_json, echo_table
 
 
 @click.command()
@@ -32,7 +32,7 @@ def stats(business: str | None, fmt: str) -> None:
         validate_code(business)
     series = load(state().platform.registry, business)
     if fmt == "prometheus":
-        click.echo(render_prometheus(series), nl=False)
+        echo(render_prometheus(series), nl=False)
     elif fmt == "json":
         echo_json([{"business": s.business, "extension_point": s.extension_point, "plugin": s.plugin,
                     "calls": s.calls, "errors": s.errors, "seconds": s.seconds,

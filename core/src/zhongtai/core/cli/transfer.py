@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from zhongtai.core.cli.output import describe_impact, dry_run_option, echo_json, echo_table, json_option
+from zhongtai.core.cli.output import describe_impact, dry_run_option, echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import state
 
 
@@ -13,12 +13,15 @@ from zhongtai.core.cli.state import state
               help="Write to FILE (default: standard output).")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]),
               help="Document format (default: from the file name, else yaml).")
-@click.option("--include-secrets", is_flag=True, help="Also export secret config values (handle the file with care).")
+@click.option("--include-secrets", is_flag=True,
+              help="Also export secret config values: platform admins only, recorded in the audit log "
+                   "(handle the file with care).")
 def export(output: str | None, fmt: str | None, include_secrets: bool) -> None:
     """Export businesses, enablements and configs as YAML or JSON.
 
-    Secret config values are left out unless --include-secrets; `env:NAME`
-    references are kept.  The document is canonical (sorted, no timestamps), so
+    Secret config values are left out unless --include-secrets (platform
+    admins only; each such export is an audit row); `env:NAME` references are
+    kept.  The document is canonical (sorted, no timestamps), so
     it diffs well and export -> import -> export gives the same document.
 
     \b
@@ -29,13 +32,14 @@ def export(output: str | None, fmt: str | None, include_secrets: bool) -> None:
     from zhongtai.core.documents import dump_document, format_of
     from zhongtai.core.transfer import export_document
 
-    document = export_document(state().platform, include_secrets=include_secrets)
+    cli = state()
+    document = export_document(cli.platform, include_secrets=include_secrets, actor=cli.actor)
     text = dump_document(document, fmt or (format_of(output) if output else "yaml"))
     if output is None:
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     _write_atomically(output, text)
-    click.echo(f"Exported {len(document['businesses'])} businesses to {output}.", err=True)
+    echo(f"Exported {len(document['businesses'])} businesses to {output}.", err=True)
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -85,12 +89,12 @@ def import_(file: str, dry_run: bool, as_json: bool) -> None:
         echo_table(["change", "what", "business", "plugin"],
                    [[c.kind, c.what, c.business, c.plugin or ""] for c in report.changes])
     if report.impact:
-        click.echo("")
+        echo("")
         echo_table(["business", "effect"], describe_impact(report.impact))
     summary = ", ".join(f"{report.count(kind)} {kind}" for kind in ("added", "changed", "removed"))
     if not report.changes:
-        click.echo("Nothing to change: the registry already matches the document.")
+        echo("Nothing to change: the registry already matches the document.")
     elif report.applied:
-        click.echo(f"Imported {file}: {summary} (registry revision {report.revision}).")
+        echo(f"Imported {file}: {summary} (registry revision {report.revision}).")
     else:
-        click.echo(f"Dry run: {summary}; nothing was written.")
+        echo(f"Dry run: {summary}; nothing was written.")

@@ -142,13 +142,27 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any, busy_ms: int = 10_000) 
     # two SELECTs could see two states); _sqlite_begin emits BEGIN itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    try:
+    try:  # connection settings only: nothing here may change the file (it may not be ours, see _use_wal)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-        with contextlib.suppress(Exception):  # a read-only file keeps its journal mode
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer; persists
     finally:
         cursor.close()
+
+
+def _use_wal(engine: Engine) -> None:
+    """Put a SQLite file that is known to be a zhongtai registry into WAL mode (persists in the file).
+
+    Readers then never wait for the writer.  Called only after the schema check,
+    so a foreign database that is refused stays byte-for-byte as it was.
+    """
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        with contextlib.suppress(Exception):  # a read-only file keeps its journal mode
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+    finally:
+        raw.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -394,9 +408,13 @@ class Registry:
             return
         status = self.schema_status()
         if status.state == "empty" and self._create:
+            if self.dialect == "sqlite":
+                _use_wal(self.engine)
             migrate.upgrade(self.engine, where=self.where, create_only=True)
         elif not status.usable:
             raise RegistryError(status.problem(self.where))
+        elif self.dialect == "sqlite":
+            _use_wal(self.engine)
         self._checked = True
 
     def upgrade(self, target: str = "heads") -> migrate.UpgradeResult:

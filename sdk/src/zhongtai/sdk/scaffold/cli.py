@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from zhongtai.core.cli.output import echo
+
 
 @click.command("new-plugin")
 @click.argument("name")
@@ -44,12 +46,12 @@ def new_plugin(name: str, business: str, extension_points: tuple[str, ...], outp
     shown = planned.directory.relative_to(Path.cwd()) if planned.directory.is_relative_to(Path.cwd()) \
         else planned.directory
     points = ", ".join(p.name for p in planned.extension_points)
-    click.echo(f"Created {shown}/ with the plugin {planned.plugin} ({points}):")
+    echo(f"Created {shown}/ with the plugin {planned.plugin} ({points}):")
     for relative in sorted(files):
-        click.echo(f"  {relative}")
-    click.echo("")
-    click.echo("Next:")
-    click.echo(f"  cd {shown}")
-    click.echo("  pytest                          # the generated tests pass; make them say what the plugin does")
-    click.echo("  pip install -e '.[test]'        # so that the platform finds the plugin")
-    click.echo(f"  zhongtai plugins enable {planned.plugin} --business {planned.business}")
+        echo(f"  {relative}")
+    echo("")
+    echo("Next:")
+    echo(f"  cd {shown}")
+    echo("  pytest                          # the generated tests pass; make them say what the plugin does")
+    echo("  pip install -e '.[test]'        # so that the platform finds the plugin")
+    echo(f"  zhongtai plugins enable {planned.plugin} --business {planned.business}")

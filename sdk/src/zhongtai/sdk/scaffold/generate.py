@@ -35,8 +35,32 @@ from zhongtai.sdk.scaffold.signature import HookSource, Imports, hook_source
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 
 
+#: The longest plugin name (without the team prefix): it also names a directory and a package.
+MAX_NAME = 60
+#: The longest --title / --owner.
+MAX_TEXT = 200
+
+
 class ScaffoldError(UserError):
     """Input ``zhongtai new-plugin`` cannot turn into a package (nothing was written)."""
+
+
+def _check_line(option: str, value: str) -> None:
+    """--title / --owner: one line of printable text, at most :data:`MAX_TEXT` characters."""
+    from zhongtai.core.terminal import safe_text
+
+    if not value.strip():
+        raise ScaffoldError(f"{option} must not be empty")
+    if len(value) > MAX_TEXT:
+        raise ScaffoldError(f"{option} is {len(value)} characters long; the limit is {MAX_TEXT}")
+    if safe_text(value) != value:
+        raise ScaffoldError(f"{option} must be one line of printable text (no newlines or control characters)")
+
+
+def python_text(text: str) -> str:
+    """*text* escaped for the inside of a Python string or docstring of any quoting: no quote, backslash
+    or line break in it can end the literal, so nothing a user gives ever becomes code."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'").replace("\n", "\\n").replace("\r", "\\r")
 
 
 @attrs.frozen
@@ -88,6 +112,11 @@ def plan(
         raise ScaffoldError(f"--business: {exc.message}") from None
     team = business.replace(".", "-")
     short = name[len(team) + 1:] if name.startswith(team + ".") else name
+    if len(short) > MAX_NAME:
+        raise ScaffoldError(f"plugin name is {len(short)} characters long; the limit is {MAX_NAME}")
+    for option, value in (("--title", title), ("--owner", owner)):
+        if value is not None:
+            _check_line(option, value)
     if not _NAME.match(short):
         raise ScaffoldError(
             f"plugin name {name!r} must be lowercase words joined by '-', starting with a letter "
@@ -218,6 +247,7 @@ def render(plan_: PluginPlan) -> dict[str, str]:
         trim_blocks=True, lstrip_blocks=True,
     )
     environment.filters["toml"] = lambda text: json.dumps(str(text), ensure_ascii=False)  # a TOML basic string
+    environment.filters["python_text"] = lambda text: python_text(str(text))  # inside a Python string literal
     hooks = _hooks(plan_)
     imports = Imports()
     for hook in hooks:

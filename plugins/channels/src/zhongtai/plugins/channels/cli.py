@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from zhongtai.core.cli.output import echo
 from zhongtai.core.cli.state import CliState, pass_state
 
 
@@ -62,6 +63,6 @@ def matrix(
     grid = build_matrix(state.platform, business, actor, channels=_csv(channel_list),
                         actions=_csv(action_list), resource=_resource(resource_pairs))
     if as_json:
-        click.echo(json.dumps(grid.to_json(), ensure_ascii=False, indent=2))
+        echo(json.dumps(grid.to_json(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(grid, explain=explain))
+        echo(render_text(grid, explain=explain))

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
+from zhongtai.core.cli.params import DAY_SECONDS, BoundedFloat, BoundedInt
 from zhongtai.core.cli.state import CliState, pass_state
+from zhongtai.core.terminal import safe_text
 
 if TYPE_CHECKING:
     from zhongtai.plugins.notifiers.worker import WorkerStats
@@ -111,9 +113,9 @@ def send(state: CliState, business: str, kind: str, phone: str | None, email: st
                    "duplicate": result.duplicate, "reason": result.reason})
         return
     seen = " (already submitted with this key; nothing new was written)" if result.duplicate else ""
-    click.echo(f"{result.id} {result.state}, due {result.due_at.isoformat(timespec='seconds')}{seen}")
+    echo(f"{result.id} {result.state}, due {result.due_at.isoformat(timespec='seconds')}{seen}")
     if result.reason:
-        click.echo(f"  {result.reason}")
+        echo(f"  {safe_text(result.reason)}")
 
 
 def _progress_line(stats: WorkerStats, elapsed: float) -> str:
@@ -124,17 +126,17 @@ def _progress_line(stats: WorkerStats, elapsed: float) -> str:
 
 @notify.command()
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+@click.option("--concurrency", default=4, show_default=True, type=BoundedInt(1, 256),
               help="Deliveries in flight at once.")
-@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000),
+@click.option("--batch-size", default=100, show_default=True, type=BoundedInt(1, 10_000),
               help="Messages claimed per round trip.")
-@click.option("--lease", "lease_seconds", default=120.0, show_default=True, type=click.FloatRange(1, None),
+@click.option("--lease", "lease_seconds", default=120.0, show_default=True, type=BoundedFloat(1, DAY_SECONDS),
               help="Seconds a claim lasts before another worker may take the message again.")
-@click.option("--max-attempts", default=8, show_default=True, type=click.IntRange(1, 100),
+@click.option("--max-attempts", default=8, show_default=True, type=BoundedInt(1, 100),
               help="Attempts before a message is dead.")
-@click.option("--backoff", "base_seconds", default=5.0, show_default=True, type=click.FloatRange(0, None),
+@click.option("--backoff", "base_seconds", default=5.0, show_default=True, type=BoundedFloat(0, DAY_SECONDS),
               help="First retry delay in seconds (doubles each attempt, with jitter, capped at 1 h).")
-@click.option("--idle", "idle_seconds", default=1.0, show_default=True, type=click.FloatRange(0.05, 60),
+@click.option("--idle", "idle_seconds", default=1.0, show_default=True, type=BoundedFloat(0.05, 60),
               help="Seconds to wait when nothing is due.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @pass_state
@@ -160,7 +162,7 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
 
     def request_stop(signum: int, _frame: Any) -> None:
         if not quiet:
-            click.echo("Stopping after the current batch ...", err=True)
+            echo("Stopping after the current batch ...", err=True)
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -174,7 +176,7 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
             return
         shown[0] = now
         line = _progress_line(stats, now - started)
-        click.echo(f"\r{line}" if tty else line, err=True, nl=not tty)
+        click.echo(f"\r{safe_text(line)}" if tty else safe_text(line), err=True, nl=not tty)
 
     runner = Worker(state.platform, concurrency=concurrency, batch_size=batch_size, lease_seconds=lease_seconds,
                     retry=RetryPolicy(max_attempts=max_attempts, base_seconds=base_seconds))
@@ -184,8 +186,8 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if tty and not quiet:
-        click.echo("", err=True)
-    click.echo(_progress_line(total, time.monotonic() - started))
+        echo("", err=True)
+    echo(_progress_line(total, time.monotonic() - started))
 
 
 @notify.command()
@@ -194,7 +196,7 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
 @click.option("--state", "state_", type=click.Choice(STATES), help="Only messages in this state.")
 @click.option("--messages", "list_messages", is_flag=True, help="List recent messages instead of counts.")
 @click.option("--id", "message_id", help="Show one message with every delivery attempt.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000), help="Messages to list.")
+@click.option("--limit", default=20, show_default=True, type=BoundedInt(1, 1000), help="Messages to list.")
 @json_option
 @pass_state
 def status(state: CliState, business: str | None, kind: str | None, state_: str | None, list_messages: bool,
@@ -216,8 +218,8 @@ def status(state: CliState, business: str | None, kind: str | None, state_: str 
         if as_json:
             echo_json(to_json(info))
             return
-        click.echo(f"{info.id}  {info.business}  {info.kind}  {info.state}  attempts {info.attempts}")
-        click.echo(f"due {info.due_at.isoformat(timespec='seconds')}  reason: {info.reason or '-'}")
+        echo(safe_text(f"{info.id}  {info.business}  {info.kind}  {info.state}  attempts {info.attempts}"))
+        echo(f"due {info.due_at.isoformat(timespec='seconds')}  reason: {safe_text(info.reason or '-')}")
         echo_table(["#", "at", "channel", "status", "response", "error"],
                    [[a.number, a.at.isoformat(timespec="seconds"), a.channel, a.status, a.provider_response, a.error]
                     for a in info.history], empty="No delivery attempts yet.")
@@ -257,11 +259,11 @@ def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
 
     if undo:
         result = outbox.opt_in(state.platform, business, recipient)
-        click.echo(f"{result.address} may receive marketing from {business} again" if result.changed
+        echo(f"{safe_text(result.address)} may receive marketing from {business} again" if result.changed
                    else f"{result.address} had not opted out at {business}; nothing changed")
         return
     result = outbox.opt_out(state.platform, business, recipient, source="cli")
-    click.echo(f"{result.address} opted out of marketing from {business} and its sub-businesses"
+    echo(f"{safe_text(result.address)} opted out of marketing from {business} and its sub-businesses"
                + ("" if result.changed else " (already recorded)"))
 
 

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option, warn
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option, warn
 from zhongtai.core.cli.state import state
 
 
@@ -64,5 +64,5 @@ def quote_command(business: str, cart_ref: str, channel: str | None, tier: str |
         return
     echo_table(LINE_HEADERS, line_rows(result))
     if explain:
-        click.echo("")
+        echo("")
         echo_table(STEP_HEADERS, step_rows(result))

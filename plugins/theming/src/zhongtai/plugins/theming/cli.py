@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from zhongtai.core.cli.output import echo
 from zhongtai.core.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _output(function: F) -> F:
 
 def _write(output: str, text: str) -> None:
     if output == "-":
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     target = Path(output)
     try:
@@ -102,11 +103,11 @@ def contrast(state: CliState, business: str) -> None:
     """Every text/background pair of the theme with its WCAG 2 contrast ratio."""
     themed = _theme_of(state, business, enforce_contrast=False)
     for result in themed.contrast:
-        click.echo(("PASS " if result.passed else "FAIL ") + result.describe())
+        echo(("PASS " if result.passed else "FAIL ") + result.describe())
     if not all(r.passed for r in themed.contrast):
         if not themed.low_contrast_allowed:
             raise click.ClickException("the theme fails WCAG 2 AA contrast (allow_low_contrast is not set)")
-        click.echo("low contrast is allowed for this business (allow_low_contrast)")
+        echo("low contrast is allowed for this business (allow_low_contrast)")
 
 
 @theme.command("preview")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from zhongtai.core.cli.output import echo
 from zhongtai.core.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -56,9 +57,9 @@ def render(view: SessionView) -> str:
 
 def _emit(data: dict[str, Any] | None, text: str, as_json: bool) -> None:
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(text)
+        echo(text)
 
 
 @click.group()
@@ -147,4 +148,4 @@ def components(state: CliState, business: str, as_json: bool) -> None:
 def expire(state: CliState) -> None:
     """Close open sessions past their expiry and erase their personal data."""
     closed = _verifier(state).expire_sessions()
-    click.echo(f"{closed} session{'s' if closed != 1 else ''} expired")
+    echo(f"{closed} session{'s' if closed != 1 else ''} expired")
