@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import CliState, pass_state
 
 KINDS = ("marketing", "notification", "verification")
@@ -53,7 +53,7 @@ def template_draft(state: CliState, name: str, business: str, kind: str, body: s
     assert body is not None
     version = content.draft_template(state.platform, business, name, kind=kind, body=body, subject=subject,
                                      actor=state.actor)
-    click.echo(f"template {name} version {version.version} at {business} is a draft; a platform admin approves it "
+    echo(f"template {name} version {version.version} at {business} is a draft; a platform admin approves it "
                f"with: zhongtai notify template approve {name} -b {business}")
 
 
@@ -67,7 +67,7 @@ def template_approve(state: CliState, name: str, business: str, version: int | N
     from zhongtai.plugins.notifiers import content
 
     approved = content.approve_template(state.platform, business, name, version=version, actor=state.actor)
-    click.echo(f"template {name} version {approved.version} at {business} is approved")
+    echo(f"template {name} version {approved.version} at {business} is approved")
 
 
 @template.command("retire")
@@ -79,7 +79,7 @@ def template_retire(state: CliState, name: str, business: str) -> None:
     from zhongtai.plugins.notifiers import content
 
     count = content.retire_template(state.platform, business, name, actor=state.actor)
-    click.echo(f"template {name} at {business}: {count} version{'s' if count != 1 else ''} retired")
+    echo(f"template {name} at {business}: {count} version{'s' if count != 1 else ''} retired")
 
 
 @template.command("list")
@@ -123,7 +123,7 @@ def signature_approve(state: CliState, text: str, business: str) -> None:
     from zhongtai.plugins.notifiers import content
 
     value = content.approve_signature(state.platform, business, text, actor=state.actor)
-    click.echo(f"SMS signature of {business}: {value}")
+    echo(f"SMS signature of {business}: {value}")
 
 
 @signature.command("list")
@@ -157,7 +157,7 @@ def price_set(state: CliState, channel: str, unit_price: str, currency: str) -> 
     from zhongtai.plugins.notifiers import costs
 
     result = costs.set_price(state.platform, channel, unit_price, currency=currency, actor=state.actor)
-    click.echo(f"{result.channel}: {costs.amount_text(result.unit_price)} {result.currency} per unit")
+    echo(f"{result.channel}: {costs.amount_text(result.unit_price)} {result.currency} per unit")
 
 
 @price.command("list")
@@ -199,7 +199,7 @@ def budget_set(state: CliState, business: str, channel: str, period: str, limit:
     from zhongtai.plugins.notifiers import costs
 
     result = costs.set_budget(state.platform, business, channel, period, limit, over=over, actor=state.actor)
-    click.echo(f"{business}: {channel} budget {costs.amount_text(result.limit)} per {period}; over budget: {over}")
+    echo(f"{business}: {channel} budget {costs.amount_text(result.limit)} per {period}; over budget: {over}")
 
 
 @budget.command("list")
@@ -229,7 +229,7 @@ def budget_release(state: CliState, business: str) -> None:
     from zhongtai.plugins.notifiers import costs
 
     released, still = costs.release_held(state.platform, business, actor=state.actor)
-    click.echo(f"released {released} held message{'s' if released != 1 else ''}; {still} still over budget")
+    echo(f"released {released} held message{'s' if released != 1 else ''}; {still} still over budget")
 
 
 @click.group()
@@ -267,7 +267,7 @@ def account_add(state: CliState, name: str, channel: str, provider: str, setting
         values[key.strip()] = value
     added = accounts.add_account(state.platform, name, channel=channel, provider=provider, settings=values,
                                  secret=secret, businesses=businesses, actor=state.actor)
-    click.echo(f"provider account {added.name} ({added.channel}/{added.provider}) saved")
+    echo(f"provider account {added.name} ({added.channel}/{added.provider}) saved")
 
 
 @account.command("list")
@@ -290,7 +290,7 @@ def account_remove(state: CliState, name: str) -> None:
     from zhongtai.plugins.notifiers import accounts
 
     accounts.remove_account(state.platform, name, actor=state.actor)
-    click.echo(f"provider account {name} removed")
+    echo(f"provider account {name} removed")
 
 
 COMMANDS = (template, signature, price, budget, account)
