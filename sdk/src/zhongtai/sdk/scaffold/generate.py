@@ -30,7 +30,14 @@ import attrs
 from zhongtai.core.errors import UserError
 from zhongtai.core.extension import API_VERSION, ExtensionPoint, Policy
 from zhongtai.core.identity import lineage, validate_code
-from zhongtai.sdk.scaffold.signature import HookSource, Imports, hook_source
+from zhongtai.sdk.scaffold.signature import (
+    KERNEL_SPECS,
+    STDLIB_MODULES,
+    HookSource,
+    Imports,
+    hook_source,
+    isort_key,
+)
 
 _NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*\Z")
 
@@ -80,6 +87,10 @@ class PluginPlan:
     sdk_requirement: str
     extension_points: tuple[ExtensionPoint, ...]
     directory: Path
+    #: package domains implemented: (domain, supported version range) for the manifest's ``specs``
+    specs: tuple[tuple[str, str], ...] = ()
+    #: the distributions declaring those domains, as requirements (``acme-coupons>=1.4``)
+    requirements: tuple[str, ...] = ()
 
 
 def _compatible(version: str) -> str:
@@ -132,6 +143,7 @@ def plan(
     unknown = [p for p in wanted if p not in known]
     if unknown:
         raise ScaffoldError(f"unknown extension point {unknown[0]!r} (known: {', '.join(known)})")
+    specs, requirements = _package_domains(wanted)
     slug = f"{team}-{short}"
     words = short.split("-")
     directory = output if output is not None else Path(slug)
@@ -152,7 +164,20 @@ def plan(
         sdk_requirement=_compatible(_sdk_version()),
         extension_points=tuple(known[p] for p in wanted),
         directory=directory,
+        specs=specs,
+        requirements=requirements,
     )
+
+
+def _package_domains(points: Sequence[str]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The manifest pins and the requirements for the package domains among *points*."""
+    from zhongtai.core.domains import installed_domains
+
+    domains = installed_domains()
+    used = [domains[name] for name in dict.fromkeys(p.split(".", 1)[0] for p in points)
+            if name in domains and not domains[name].kernel]
+    return (tuple((d.name, _compatible(d.spec_version)) for d in used),
+            tuple(f"{d.distribution}>={d.version}" if d.version else d.distribution for d in used))
 
 
 # -- rendering --------------------------------------------------------------------------
@@ -180,6 +205,7 @@ class Hook:
 
     point: ExtensionPoint
     source: HookSource
+    spec: str  # what @implements takes: specs.pricing_adjust (kernel), coupons_issue (imported)
     contract: str
     neutral: str
     neutral_result: str
@@ -206,9 +232,17 @@ def _hooks(plan_: PluginPlan) -> list[Hook]:
     hooks = []
     for point in plan_.extension_points:
         arg = point.pipeline_arg or ""
+        spec = hookspec(point.name)
+        source = hook_source(spec)
+        kernel = spec.__module__.startswith(KERNEL_SPECS)
+        alias = f"{point.domain}_specs"  # the module, not the hookspec: the stub takes the hookspec's name
+        if not kernel:
+            source = attrs.evolve(source, imports=source.imports | Imports(modules=frozenset({
+                (spec.__module__, alias)})))
         hooks.append(Hook(
             point=point,
-            source=hook_source(hookspec(point.name)),
+            source=source,
+            spec=f"specs.{point.hook_name}" if kernel else f"{alias}.{point.hook_name}",
             contract=_docstring(point.contract, "    "),
             neutral=_NEUTRAL[point.policy].format(arg=arg),
             neutral_result=_NEUTRAL_RESULT[point.policy].format(arg=arg),
@@ -252,12 +286,18 @@ def render(plan_: PluginPlan) -> dict[str, str]:
     imports = Imports()
     for hook in hooks:
         imports = imports | hook.source.imports
-    sdk_names = sorted({n for m, n in imports.names if m == "zhongtai.sdk"} | {"implements", "specs"},
+    wanted = {"implements", "specs"} if any(h.spec.startswith("specs.") for h in hooks) else {"implements"}
+    sdk_names = sorted({n for m, n in imports.names if m == "zhongtai.sdk"} | wanted,
                        key=lambda n: (not n[:1].isupper(), n))
+    spec_modules = sorted({m for m, _ in imports.names} - {"zhongtai.sdk"} - set(STDLIB_MODULES))
+    spec_imports = [_from_import(m, sorted({n for mm, n in imports.names if mm == m}, key=isort_key))
+                    for m in spec_modules]
+    module_imports = sorted(f"import {m} as {a}" for m, a in imports.modules if m not in STDLIB_MODULES)
     context: Mapping[str, Any] = {
         "plan": plan_, "hooks": hooks, "api_version": API_VERSION,
         "stdlib_imports": imports.stdlib,
-        "sdk_import": _from_import("zhongtai.sdk", sdk_names),
+        "sdk_import": "\n".join([*module_imports, *sorted([*spec_imports, _from_import("zhongtai.sdk", sdk_names)],
+                                                          key=lambda line: line.split()[1])]),
         "business_lineage": lineage(plan_.business),
     }
     files = {
