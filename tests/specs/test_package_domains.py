@@ -22,12 +22,6 @@ from zhongtai.core.domains import FAILED, installed_domains
 from zhongtai.core.extension import API_VERSION
 
 
-def _forget_loyalty_modules(monkeypatch):
-    """Earlier tests imported the good loyalty modules; these tests install other versions of them."""
-    for name in [m for m in sys.modules if m.startswith(("acme_loyalty", "loyalty_plugins"))]:
-        monkeypatch.delitem(sys.modules, name)
-
-
 def _platform(make_platform, url, site):
     return make_platform(url, plugin_path=[str(site)])
 
@@ -93,25 +87,53 @@ def test_cli_capabilities_call_explain_json(loyalty_cli, tmp_path):
     assert domains["pricing"]["distribution"] == "zhongtai-core"
 
 
-def _site_with(tmp_path: Path, *extra: tuple[str, dict[str, str], dict[str, dict[str, str]]]) -> Path:
-    """The loyalty spec wheel plus *extra* (name, files, entry points) distributions, installed together."""
-    work = tmp_path / "build"
-    wheels = [build_wheel(work, SPECS, spec_files(), version="1.4.0",
-                          entry_points={"zhongtai.specs": {"loyalty": "acme_loyalty.specs"}})]
-    wheels += [build_wheel(work, name, files, entry_points=eps) for name, files, eps in extra]
-    return install(wheels, tmp_path / "site")
+BAD_DOMAINS = {
+    "bad_domains/__init__.py": "",
+    "bad_domains/broken.py": "raise RuntimeError('boom')\n",
+    "bad_domains/empty.py": "X = 1\n",
+    "bad_domains/stray.py": SPEC_MODULE.replace('"loyalty.earn"', '"stray.earn"').replace(
+        "def loyalty_earn", "def stray_earn"),
+    "bad_domains/user.py": "class User:\n    @staticmethod\n    def broken_thing(order: object) -> None:\n"
+                           "        return None\n",
+    "bad_domains/zhongtai_plugins.toml": """
+[specs.broken]
+version = "1.0"
+[specs.empty]
+version = "1.0"
+[specs.stray]
+version = "1.0"
+[specs.noversion]
+[plugins."broken.user"]
+api = ">=1.0,<2"
+specs = { broken = ">=1.0" }
+extension_points = ["broken.thing"]
+""",
+}
 
 
-def test_a_clashing_domain_is_refused_naming_both_distributions(tmp_path, make_platform, sqlite_url):
-    rival = spec_files(package="rival_loyalty")
-    kernel_clash = spec_files(SPEC_MODULE.replace("loyalty.", "pricing.").replace("loyalty_", "pricing_"),
-                              "[specs.pricing]\nversion = \"1.0\"\n", package="acme_pricing")
-    site = _site_with(
-        tmp_path,
-        ("rival-loyalty", rival, {"zhongtai.specs": {"loyalty": "rival_loyalty.specs"}}),
-        ("acme-pricing", kernel_clash, {"zhongtai.specs": {"pricing": "acme_pricing.specs"}}),
-    )
-    domains = installed_domains([str(site)])
+@pytest.fixture(scope="module")
+def odd_site(tmp_path_factory) -> Path:
+    """The loyalty domain, a rival declaring it too, one named like a kernel domain, and broken ones."""
+    work = tmp_path_factory.mktemp("odd-build")
+    wheels = [
+        build_wheel(work, SPECS, spec_files(), version="1.4.0",
+                    entry_points={"zhongtai.specs": {"loyalty": "acme_loyalty.specs"}}),
+        build_wheel(work, "rival-loyalty", spec_files(package="rival_loyalty"),
+                    entry_points={"zhongtai.specs": {"loyalty": "rival_loyalty.specs"}}),
+        build_wheel(work, "acme-pricing", spec_files(
+            SPEC_MODULE.replace("loyalty.", "pricing.").replace("loyalty_", "pricing_"),
+            "[specs.pricing]\nversion = \"1.0\"\n", package="acme_pricing"),
+            entry_points={"zhongtai.specs": {"pricing": "acme_pricing.specs"}}),
+        build_wheel(work, "bad-domains", BAD_DOMAINS, entry_points={
+            "zhongtai.specs": {name: f"bad_domains.{name}" for name in ("broken", "empty", "stray")}
+            | {"noversion": "bad_domains.empty", "Bad-Name": "bad_domains.empty"},
+            "zhongtai.plugins": {"broken.user": "bad_domains.user:User"}}),
+    ]
+    return install(wheels, tmp_path_factory.mktemp("odd-site"))
+
+
+def test_a_clashing_domain_is_refused_naming_both_distributions(odd_site, make_platform, sqlite_url):
+    domains = installed_domains([str(odd_site)])
     assert domains["loyalty"].status == FAILED
     assert domains["loyalty"].error == (
         "extension-point domain 'loyalty' is declared by both acme-loyalty-specs 1.4.0 and rival-loyalty 1.0.0; "
@@ -119,38 +141,35 @@ def test_a_clashing_domain_is_refused_naming_both_distributions(tmp_path, make_p
     refused = [d for d in domains.values() if d.distribution == "acme-pricing"]
     assert [d.error for d in refused] == [
         "extension-point domain 'pricing' of acme-pricing 1.0.0 clashes with the kernel's (zhongtai-core); refused"]
-    platform = _platform(make_platform, sqlite_url, site)
+    platform = _platform(make_platform, sqlite_url, odd_site)
     assert "loyalty.earn" not in platform.extension_points
     assert platform.extension_point("pricing.adjust").domain == "pricing"  # the kernel's, untouched
 
 
-@pytest.mark.parametrize(("module", "reason"), [
-    ("raise RuntimeError('boom')", "import of acme_loyalty.specs failed: RuntimeError: boom"),
-    ("X = 1", "acme_loyalty.specs declares no extension point"),
-    (SPEC_MODULE.replace('"loyalty.bonus"', '"rewards.bonus"').replace("def loyalty_bonus", "def rewards_bonus"),
-     "declares 'rewards.bonus', outside its domain 'loyalty'"),
-])
-def test_loading_validates_and_a_bad_domain_makes_its_plugins_unusable(tmp_path, make_platform, sqlite_url,
-                                                                        monkeypatch, module, reason):
-    from tests.specs.loyalty import PLUGIN_ENTRY_POINTS, PLUGINS, plugin_files
-
-    work = tmp_path / "build"
-    wheels = [build_wheel(work, SPECS, spec_files(module), version="1.4.0",
-                          entry_points={"zhongtai.specs": {"loyalty": "acme_loyalty.specs"}}),
-              build_wheel(work, PLUGINS, plugin_files(), entry_points=PLUGIN_ENTRY_POINTS)]
-    site = install(wheels, tmp_path / "site")
-    _forget_loyalty_modules(monkeypatch)
-    monkeypatch.syspath_prepend(str(site))
-    platform = _platform(make_platform, sqlite_url, site)
-    assert platform.domains["loyalty"].status == FAILED
-    assert reason in (platform.domains["loyalty"].error or "")
-    info = platform.plugins.require("loyalty.double")
-    assert info.status == INCOMPATIBLE and "domain 'loyalty' is unavailable" in (info.error or "")
+def test_loading_validates_and_a_bad_domain_makes_its_plugins_unusable(odd_site, make_platform, sqlite_url,
+                                                                        monkeypatch):
+    listed = {i.name: i for i in discover(API_VERSION, [str(odd_site)])}
+    assert listed["broken.user"].status == OK  # metadata alone cannot know the module is broken
+    monkeypatch.syspath_prepend(str(odd_site))
+    platform = _platform(make_platform, sqlite_url, odd_site)
+    errors = {name: d.error for name, d in platform.domains.items() if d.status == FAILED}
+    assert errors["broken"] == ("broken/1.0 of bad-domains 1.0.0: import of bad_domains.broken failed: "
+                                "RuntimeError: boom")
+    assert errors["empty"] == ("empty/1.0 of bad-domains 1.0.0: bad_domains.empty declares no extension point "
+                               "(use @extension_point)")
+    assert errors["stray"] == ("stray/1.0 of bad-domains 1.0.0: bad_domains.stray declares 'loyalty.bonus', "
+                               "outside its domain 'stray'")
+    assert "[specs.noversion] version '' is not a version number" in errors["noversion"]
+    assert "domain name 'Bad-Name'" in errors["Bad-Name"]
+    assert not [p for p in platform.extension_points if p.split(".")[0] in ("broken", "empty", "stray")]
+    info = platform.plugins.require("broken.user")
+    assert info.status == INCOMPATIBLE
+    assert info.error == f"extension-point domain 'broken' is unavailable: {errors['broken']}"
     platform.create_business("shop", actor="t")
     from zhongtai.core.errors import ZhongtaiError
 
     with pytest.raises(ZhongtaiError, match="incompatible"):
-        platform.enable("loyalty.double", "shop", actor="t")
+        platform.enable("broken.user", "shop", actor="t")
 
 
 def test_mypy_checks_implements_against_a_package_hookspec(loyalty_site, tmp_path):
@@ -169,3 +188,14 @@ def test_mypy_checks_implements_against_a_package_hookspec(loyalty_site, tmp_pat
     assert ok.returncode == 0, ok.stdout + ok.stderr
     wrong = subprocess.run([*run, str(bad)], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert wrong.returncode == 1 and "bad.py:5: error" in wrong.stdout, wrong.stdout
+
+
+def test_shell_completion_offers_package_points(loyalty_site, sqlite_url):
+    import os
+
+    from tests.cli.conftest import SCRIPT, subprocess_env
+
+    env = {**subprocess_env(loyalty_site, sqlite_url), "_ZHONGTAI_COMPLETE": "bash_complete",
+           "COMP_WORDS": "zhongtai call loyalty.", "COMP_CWORD": "2"}
+    done = subprocess.run([SCRIPT], env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert [line.split(",", 1)[1] for line in done.stdout.splitlines()] == ["loyalty.bonus", "loyalty.earn"]
