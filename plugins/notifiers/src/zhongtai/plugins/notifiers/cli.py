@@ -38,7 +38,7 @@ def notify() -> None:
     """
 
 
-def _parse_time(text: str | None) -> dt.datetime | None:
+def _parse_time(text: str | None, option: str = "--after") -> dt.datetime | None:
     from zhongtai.core.errors import UserError
 
     if text is None:
@@ -46,9 +46,9 @@ def _parse_time(text: str | None) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--after expects an ISO 8601 time such as 2025-06-01T09:00+08:00, got {text!r}") from None
+        raise UserError(f"{option} expects an ISO 8601 time such as 2025-06-01T09:00+08:00, got {text!r}") from None
     if value.utcoffset() is None:
-        raise UserError(f"--after needs a UTC offset (e.g. {text}+08:00 or {text}Z)")
+        raise UserError(f"{option} needs a UTC offset (e.g. {text}+08:00 or {text}Z)")
     return value
 
 
@@ -268,9 +268,10 @@ def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
 
 
 def _add_commands() -> None:
+    from zhongtai.plugins.notifiers.cli_campaigns import campaign
     from zhongtai.plugins.notifiers.cli_content import COMMANDS
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, campaign):
         notify.add_command(command)
 
 

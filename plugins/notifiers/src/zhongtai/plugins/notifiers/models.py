@@ -102,6 +102,8 @@ class OutboxRow(NotifierBase):
     # notifiers_0002: what the message was estimated to cost when accepted (charged to the budgets)
     cost: Mapped[str] = mapped_column(String(40), default="0")
     charges: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # channel -> amount
+    # notifiers_0003: the campaign it belongs to
+    campaign_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class AttemptRow(NotifierBase):
@@ -265,4 +267,32 @@ class AccountRow(NotifierBase):
     secret: Mapped[str] = mapped_column(String(200), default="")  # env:NAME, resolved when used
     businesses: Mapped[list[str]] = mapped_column(JSON, default=list)  # who may use it ([] = everyone)
     updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# -- notifiers_0003: campaigns -------------------------------------------------------------
+CAMPAIGN_ACTIVE = "active"
+CAMPAIGN_PAUSED = "paused"
+CAMPAIGN_CANCELLED = "cancelled"
+
+
+class CampaignRow(NotifierBase):
+    """A campaign: one template sent to an audience, fanned out into outbox messages."""
+
+    __tablename__ = "zt_notify_campaign"
+    __table_args__ = (Index("ix_notify_campaign_business", "business", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    business: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    template: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    audience: Mapped[int] = mapped_column(Integer, default=0)  # recipients read so far
+    fanned_out: Mapped[int] = mapped_column(Integer, default=0)  # 1 when every recipient is in the outbox
+    estimate: Mapped[str] = mapped_column(String(40), default="0")
+    segments: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # SMS segments -> recipients
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

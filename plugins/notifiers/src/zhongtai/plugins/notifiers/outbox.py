@@ -215,7 +215,8 @@ def _prepare(platform: Platform, business: str, outgoing: Outgoing, sending: _Se
 
 
 def _accept(connection: Connection, business: str, item: _Prepared, policy: NotifierPolicy,
-            moment: dt.datetime, book: costs.BudgetBook, exceeded: list[dict[str, Any]]) -> SendResult:
+            moment: dt.datetime, book: costs.BudgetBook, exceeded: list[dict[str, Any]], *,
+            campaign_id: str | None = None) -> SendResult:
     """Write one prepared message inside the caller's transaction and apply the rules to it.
 
     The insert comes first: on SQLite it takes the write lock before any read.
@@ -235,7 +236,7 @@ def _accept(connection: Connection, business: str, item: _Prepared, policy: Noti
             recipient=attrs.asdict(item.recipient), subject=item.subject, body=item.body,
             template=outgoing.template, variables=item.variables, headers=dict(outgoing.headers),
             idempotency_key=key, send_after=after, due_at=due, attempts=0, reason="",
-            created_at=moment, updated_at=moment, cost=costs.amount_text(item.estimate.total),
+            created_at=moment, updated_at=moment, cost=costs.amount_text(item.estimate.total), campaign_id=campaign_id,
             charges={channel: costs.amount_text(amount) for channel, amount in item.estimate.amounts.items()},
         ).on_conflict_do_nothing(index_elements=["business", "idempotency_key"]).returning(OutboxRow.id)
     ).first()
@@ -308,37 +309,65 @@ def send(
     return result
 
 
+class BatchSender:
+    """Accepts many messages of one business, a transaction per batch; the per-call lookups are done once.
+
+    ``prepare`` validates and renders one message (UserError, nothing written);
+    ``write`` accepts a batch of prepared messages in one transaction (tagged
+    with *campaign_id*); ``finish`` writes the audit rows of budgets exceeded.
+    """
+
+    def __init__(self, platform: Platform, business: str, *, campaign_id: str | None = None) -> None:
+        _require_business(platform, business)
+        self.platform = platform
+        self.business = business
+        self.campaign_id = campaign_id
+        self.policy = policy_for(platform, business)
+        self.sending = _Sending.load(platform, business, self.policy)
+        self.engine = engine_of(platform)
+        self._exceeded: list[dict[str, Any]] = []
+
+    def prepare(self, outgoing: Outgoing) -> _Prepared:
+        return _prepare(self.platform, self.business, outgoing, self.sending)
+
+    def write(self, batch: Iterable[_Prepared], now: dt.datetime | None = None) -> list[SendResult]:
+        with self.engine.begin() as connection:
+            moment = now or utcnow()
+            book = costs.BudgetBook(self.business)
+            return [_accept(connection, self.business, item, self.policy, moment, book, self._exceeded,
+                            campaign_id=self.campaign_id) for item in batch]
+
+    def finish(self) -> None:
+        exceeded, self._exceeded = self._exceeded, []
+        costs.report_exceeded(self.platform, self.business, exceeded)
+
+
 def send_many(
     platform: Platform, business: str, messages: Iterable[Outgoing], *, now: dt.datetime | None = None,
     chunk_size: int = 500,
 ) -> list[SendResult]:
-    """Accept many messages for *business* (a campaign): the results in the same order.
+    """Accept many messages for *business*: the results in the same order.
 
     Every message is validated and rendered first: one bad message raises a
     UserError naming its position and nothing is written.  Then the messages
     are written in transactions of *chunk_size*; if the database fails midway
     the earlier chunks stay written, so give idempotency keys and simply call
-    again: what was accepted comes back as ``duplicate``.
+    again: what was accepted comes back as ``duplicate``.  (Campaigns from an
+    audience file: :mod:`.campaigns`.)
     """
-    _require_business(platform, business)
-    policy = policy_for(platform, business)
-    sending = _Sending.load(platform, business, policy)
+    sender = BatchSender(platform, business)
     prepared: list[_Prepared] = []
     for index, outgoing in enumerate(messages):
         try:
-            prepared.append(_prepare(platform, business, outgoing, sending))
+            prepared.append(sender.prepare(outgoing))
         except UserError as exc:
             raise type(exc)(f"message {index}: {exc.message}") from None
-    engine = engine_of(platform)
     results: list[SendResult] = []
-    exceeded: list[dict[str, Any]] = []
-    for start in range(0, len(prepared), max(1, chunk_size)):
-        with engine.begin() as connection:
-            moment = now or utcnow()
-            book = costs.BudgetBook(business)
-            results.extend(_accept(connection, business, item, policy, moment, book, exceeded)
-                           for item in prepared[start:start + chunk_size])
-    costs.report_exceeded(platform, business, exceeded)
+    try:
+        for start in range(0, len(prepared), max(1, chunk_size)):
+            results.extend(sender.write(prepared[start:start + chunk_size], now))
+    finally:
+        sender.finish()
     return results
 
 
