@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from zhongtai.core.cli.output import echo_json, echo_table, json_option
+from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -33,13 +33,13 @@ def campaign() -> None:
 def _show(found: Campaign) -> None:
     from zhongtai.plugins.notifiers import costs
 
-    click.echo(f"{found.id}  {found.business}  {found.kind}  template {found.template}  {found.status}"
+    echo(f"{found.id}  {found.business}  {found.kind}  template {found.template}  {found.status}"
                f"{'' if found.fanned_out else '  (fan-out incomplete)'}")
-    click.echo(f"starts {found.start_at.isoformat(timespec='minutes')}  recipients {found.audience}  "
+    echo(f"starts {found.start_at.isoformat(timespec='minutes')}  recipients {found.audience}  "
                f"estimated cost {costs.amount_text(found.estimate)}")
     if found.counts is not None:
         c = found.counts
-        click.echo(f"queued {c.queued}  sent {c.sent}  failed {c.failed}  deferred (quiet hours) "
+        echo(f"queued {c.queued}  sent {c.sent}  failed {c.failed}  deferred (quiet hours) "
                    f"{c.deferred_quiet_hours}  skipped (opt-out) {c.skipped_consent}  over budget {c.over_budget}  "
                    f"refused {c.refused}  cancelled {c.cancelled}")
 
@@ -61,7 +61,7 @@ def preview_command(state: CliState, business: str, template: str, audience: Pat
     """Render and price every message of a campaign without writing anything: recipients, SMS segments, cost."""
     from zhongtai.plugins.notifiers import campaigns
 
-    click.echo(campaigns.preview(state.platform, business, template=template, audience=audience, kind=kind)
+    echo(campaigns.preview(state.platform, business, template=template, audience=audience, kind=kind)
                .describe())
 
 
@@ -92,7 +92,7 @@ def create_command(state: CliState, business: str, template: str, audience: Path
         return campaigns.create_campaign(state.platform, business, template=template, audience=audience,
                                          start_at=start, kind=kind, name=name, actor=state.actor,
                                          batch_size=batch_size, progress=progress,
-                                         on_preview=lambda p: click.echo(p.describe()))
+                                         on_preview=lambda p: echo(p.describe()))
 
     if quiet:
         created = create(None)
