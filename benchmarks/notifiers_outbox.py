@@ -146,8 +146,14 @@ def make_platform(url: str) -> Any:
 
     platform = Platform(url, refresh_interval=0.5)
     if BUSINESS not in platform.snapshot.businesses:
+        from zhongtai.core import allowances
+
         platform.create_business(BUSINESS)
+        allowances.allow(platform, "network", "127.0.0.1/32", BUSINESS)  # the sink is on loopback
         platform.enable("notifiers.webhook", BUSINESS, config={"secret": SECRET})
+        # composed from a template, so signed like the bare loop's payloads
+        platform.enable("notifiers.templates", BUSINESS, config={"templates": {
+            "bench": {"kind": "notification", "subject": "bench", "body": "message {{ i }}"}}})
     return platform
 
 
@@ -161,8 +167,8 @@ def fill(platform: Any, base: str, count: int, seconds: float) -> tuple[int, flo
     started = time.perf_counter()
     sent = 0
     for i in range(count):
-        outbox.send(platform, BUSINESS, kind="notification", recipient=recipient, subject="bench",
-                    body=f"message {i}", idempotency_key=uuid.uuid4().hex)
+        outbox.send(platform, BUSINESS, kind="notification", recipient=recipient, template="bench",
+                    variables={"i": i}, idempotency_key=uuid.uuid4().hex)
         sent += 1
         if time.monotonic() > deadline:
             break
@@ -175,7 +181,7 @@ def fill_many(platform: Any, base: str, count: int) -> tuple[int, float]:
     from zhongtai.sdk import Recipient
 
     recipient = Recipient(webhook=f"{base}/hook")
-    batch = [outbox.Outgoing(kind="notification", recipient=recipient, subject="bench", body=f"message {i}",
+    batch = [outbox.Outgoing(kind="notification", recipient=recipient, template="bench", variables={"i": i},
                              idempotency_key=uuid.uuid4().hex) for i in range(count)]
     started = time.perf_counter()
     results = outbox.send_many(platform, BUSINESS, batch)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
+from tests.helpers.receivers import Receiver
 from zhongtai.core import outbound
 from zhongtai.core.errors import UserError
 from zhongtai.core.outbound import Allowance, OutboundFailed, OutboundHttp, OutboundRefused
@@ -104,49 +103,6 @@ def test_check_url_splits_a_good_url() -> None:
 
 
 # -- real HTTP ------------------------------------------------------------------------------------
-class Receiver:
-    """A loopback HTTP server: records requests; paths choose the answer."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                receiver.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                if self.path == "/redirect":
-                    self.send_response(302)
-                    self.send_header("location", "/target")
-                    self.send_header("content-length", "0")
-                    self.end_headers()
-                    return
-                if self.path == "/slow":
-                    time.sleep(3)
-                payload = b"INTERNAL-ADMIN-TOKEN=hunter2 " * (400_000 if self.path == "/huge" else 1)
-                self.send_response(200, "OK \x1b[2J forged")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                try:
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     server = Receiver()

@@ -72,3 +72,13 @@ def governed(sqlite_url: str, make_platform: Callable[..., Any]) -> tuple[Any, A
     zt.ok(ADMIN, "access", "grant", MEMBER, "--team", "edu-team")
     zt.ok(ADMIN, "access", "grant", OUTSIDER, "--team", "mall-team")
     return platform, zt
+
+
+@pytest.fixture
+def receiver() -> Any:
+    """A real HTTP server on 127.0.0.1 answering with an internal token (see tests/helpers/receivers.py)."""
+    from tests.helpers.receivers import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()

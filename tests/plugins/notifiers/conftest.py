@@ -180,12 +180,24 @@ def vectors() -> dict[str, Any]:
     return data
 
 
+def allow_loopback(platform: Any, business: str = "shop") -> None:
+    """What a platform admin does so that *business* may reach receivers on 127.0.0.1
+    (``zhongtai access network allow 127.0.0.1/32 --business shop``)."""
+    from zhongtai.core import allowances
+
+    allowances.allow(platform, "network", "127.0.0.1/32", business)
+
+
 @pytest.fixture
 def shop(registry_url: str, make_platform: Callable[..., Any]) -> Any:
-    """A platform on each backend with business ``shop`` (and ``shop.flagship``) and the installed plugins."""
+    """A platform on each backend with business ``shop`` (and ``shop.flagship``) and the installed plugins.
+
+    ``shop`` may reach the loopback receivers (the admin allowed 127.0.0.1/32 for it).
+    """
     platform = make_platform(registry_url)
     platform.create_business("shop", name="Shop")
     platform.create_business("shop.flagship", name="Flagship store")
+    allow_loopback(platform)
     return platform
 
 
@@ -195,4 +207,5 @@ def shop_sqlite(sqlite_url: str, make_platform: Callable[..., Any]) -> Any:
     platform = make_platform(sqlite_url)
     platform.create_business("shop", name="Shop")
     platform.create_business("shop.flagship", name="Flagship store")
+    allow_loopback(platform)
     return platform

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from zhongtai.core.cli.main import cli
 
-from .conftest import SECRET
+from .conftest import SECRET, allow_loopback
 
 
 def _run(url, *args):
@@ -21,6 +21,7 @@ def _run(url, *args):
 def test_send_worker_status_and_optout_from_the_command_line(sqlite_url, make_platform, sink):
     platform = make_platform(sqlite_url)
     platform.create_business("shop")
+    allow_loopback(platform)
     platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
 
     sent = _run(sqlite_url, "notify", "send", "-b", "shop", "--kind", "notification", "--webhook", sink.url,

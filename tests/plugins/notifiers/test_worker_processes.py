@@ -20,7 +20,7 @@ from zhongtai.plugins.notifiers.models import AttemptRow, OutboxRow, engine_of
 from zhongtai.plugins.notifiers.worker import Worker
 from zhongtai.sdk import Recipient
 
-from .conftest import SECRET, wait_for
+from .conftest import SECRET, allow_loopback, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +34,12 @@ def _worker_process(url: str, *args: str) -> subprocess.Popen[str]:
 
 def _fill(platform, sink, count: int) -> list[str]:
     platform.create_business("shop")
+    allow_loopback(platform)
     platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
-    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), body=f"message {i}",
-                             idempotency_key=f"k{i}") for i in range(count)]
+    platform.enable("notifiers.templates", "shop", config={"templates": {
+        "numbered": {"kind": "notification", "body": "message {{ n }}"}}})  # composed by the platform: signed
+    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), template="numbered",
+                             variables={"n": i}, idempotency_key=f"k{i}") for i in range(count)]
     return [result.id for result in outbox.send_many(platform, "shop", batch)]
 
 

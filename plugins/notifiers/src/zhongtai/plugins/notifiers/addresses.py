@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 
+from zhongtai.core import outbound
 from zhongtai.core.errors import UserError
 from zhongtai.core.specs.notifiers import Recipient
 
@@ -39,10 +41,29 @@ def normalise_email(email: str) -> str:
 
 
 def normalise_webhook(url: str) -> str:
-    compact = url.strip()
-    if not compact.startswith(("http://", "https://")):
-        raise InvalidRecipient(f"invalid webhook endpoint {url!r}: expected an http(s):// URL")
+    """A syntactically sound http(s) URL (see :func:`zhongtai.core.outbound.check_url`), else one line.
+
+    Where it may go is decided at delivery, by the outbound guard.
+    """
+    compact = url.strip(" ")
+    try:
+        outbound.check_url(compact, what="the URL")
+    except outbound.OutboundRefused as exc:
+        raise InvalidRecipient(f"invalid webhook endpoint: {exc.message}") from None
     return compact
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,76}$")
+
+
+def check_headers(subject: str, headers: Mapping[str, str]) -> None:
+    """Refuse a subject or extra header that could inject headers: line breaks, control characters,
+    names outside RFC 5322's field-name characters (one line, :class:`UserError`)."""
+    outbound.check_text("the subject", subject)
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise UserError(f"header name {str(name)[:40]!r} is not a valid header field name")
+        outbound.check_text(f"header {name}", value if isinstance(value, str) else repr(value))
 
 
 def validate_recipient(recipient: Recipient) -> Recipient:

@@ -30,7 +30,7 @@ from zhongtai.core.identity import lineage, validate_code
 from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient, Template
 from zhongtai.plugins.notifiers import costs, models
-from zhongtai.plugins.notifiers.addresses import address_keys, parse_address, validate_recipient
+from zhongtai.plugins.notifiers.addresses import address_keys, check_headers, parse_address, validate_recipient
 from zhongtai.plugins.notifiers.content import approved_template, signature_for
 from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
@@ -209,6 +209,7 @@ def _prepare(platform: Platform, business: str, outgoing: Outgoing, sending: _Se
     values = _json_values(outgoing.variables)
     subject, body = _render(platform, business, kind, outgoing.template, outgoing.body, outgoing.subject, values,
                             sending)
+    check_headers(subject, outgoing.headers)
     sms = costs.sms_text_for(kind, body, sending.signature, sending.opt_out_text)
     estimate = costs.estimate(sending.channels, recipient, sms, sending.prices)
     return _Prepared(outgoing, recipient, subject, body, values, address_keys(recipient), estimate)

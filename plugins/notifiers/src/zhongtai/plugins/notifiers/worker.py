@@ -39,6 +39,7 @@ from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import FAILED, MARKETING, SENT, SKIPPED, SUPPRESSED, Delivery, Message, Recipient
 from zhongtai.plugins.notifiers import models
 from zhongtai.plugins.notifiers.addresses import address_keys
+from zhongtai.plugins.notifiers.composed import delivering
 from zhongtai.plugins.notifiers.models import AttemptRow, OutboxRow, UTCDateTime, engine_of
 from zhongtai.plugins.notifiers.outbox import suspended_by
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
@@ -297,7 +298,8 @@ class Worker:
             return Outcome(claimed.message.id, models.PENDING, now, "claim expired before delivery",
                            claimed.attempts - 1, "expired")
         trace: list[TraceStep] = []
-        job.runner(job.point, job.entries, {"message": claimed.message}, trace)
+        with delivering(claimed.message):  # the platform composed it: channels may sign it
+            job.runner(job.point, job.entries, {"message": claimed.message}, trace)
         records: list[AttemptRecord] = []
         errors: list[str] = []
         finished = set(already)

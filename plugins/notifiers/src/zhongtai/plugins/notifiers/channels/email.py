@@ -9,20 +9,26 @@ with that reason rather than going out without the link.
 
 ``Message-ID`` is derived from the message id, so a repeat after a crash can be
 recognised.  4xx SMTP replies and network errors are retried; 5xx are final.
+The SMTP server is reached through the outbound guard
+(:func:`zhongtai.core.outbound.smtp_connect`): an internal host only where a
+platform admin allowed it for the business.  Of a refusal only the SMTP code is
+kept, never the server's text.
 """
 
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Literal
 
 import attrs
 
+from zhongtai.core import outbound
+from zhongtai.core.errors import UserError
 from zhongtai.core.specs.notifiers import MARKETING, SENT, Delivery, Message
-from zhongtai.plugins.notifiers.channels.common import clip, consent_block, failed
+from zhongtai.plugins.notifiers.addresses import check_headers
+from zhongtai.plugins.notifiers.channels.common import consent_block, failed
 from zhongtai.plugins.notifiers.policy import policy_for
 from zhongtai.plugins.notifiers.signing import make_unsubscribe_token
 from zhongtai.sdk import PluginContext, hookimpl, secret_field
@@ -33,12 +39,23 @@ RESERVED_HEADERS = frozenset(
 )
 
 
+def _one_line(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    try:
+        outbound.check_text(attribute.name, value, limit=253 if attribute.name == "host" else 320)
+    except UserError as exc:
+        raise ValueError(exc.message) from None
+
+
 @attrs.frozen
 class EmailConfig:
-    """SMTP server and sender.  ``security``: ``none``, ``starttls`` or ``ssl``."""
+    """SMTP server and sender.  ``security``: ``none``, ``starttls`` or ``ssl``.
 
-    sender: str
-    host: str = "127.0.0.1"
+    ``host`` is reached through the outbound guard: the default ``127.0.0.1``
+    (a local relay) needs ``zhongtai access network allow 127.0.0.1/32 --business CODE``.
+    """
+
+    sender: str = attrs.field(validator=_one_line)
+    host: str = attrs.field(default="127.0.0.1", validator=_one_line)
     port: int = 25
     username: str = ""
     password: str = secret_field("")
@@ -51,7 +68,8 @@ def unsubscribe_link(base_url: str, token: str) -> str:
 
 
 def build_email(message: Message, config: EmailConfig, *, unsubscribe: str | None) -> EmailMessage:
-    """The MIME message for *message* (plain text, UTF-8)."""
+    """The MIME message for *message* (plain text, UTF-8); UserError for a header with a line break."""
+    check_headers(message.subject, message.headers)
     email = EmailMessage()
     email["From"] = config.sender
     email["To"] = message.recipient.email or ""
@@ -67,16 +85,6 @@ def build_email(message: Message, config: EmailConfig, *, unsubscribe: str | Non
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.body)
     return email
-
-
-def _connect(config: EmailConfig) -> smtplib.SMTP:
-    if config.security == "ssl":
-        return smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout_seconds,
-                                context=ssl.create_default_context())
-    client = smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds)
-    if config.security == "starttls":
-        client.starttls(context=ssl.create_default_context())
-    return client
 
 
 class EmailChannel:
@@ -99,22 +107,31 @@ class EmailChannel:
                                        f"notifiers.policy for {context.business}", retryable=False)
             token = make_unsubscribe_token(policy.unsubscribe_secret, context.business, f"email:{address.lower()}")
             link = unsubscribe_link(policy.unsubscribe_url, token)
-        email = build_email(message, config, unsubscribe=link)
         try:
-            with _connect(config) as client:
+            email = build_email(message, config, unsubscribe=link)
+        except UserError as exc:
+            return failed(context, exc.message, retryable=False)
+        try:
+            with outbound.smtp_connect(config.host, config.port, security=config.security,
+                                       timeout=config.timeout_seconds, business=context.business,
+                                       allowance=outbound.allowance_for(context.platform, context.business)) as client:
                 if config.username:
                     client.login(config.username, config.password)
                 refused = client.send_message(email)
+        except outbound.OutboundRefused as exc:
+            return failed(context, exc.message, retryable=False)
         except smtplib.SMTPRecipientsRefused as exc:
-            return failed(context, f"recipient refused: {exc.recipients}", retryable=False)
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            return failed(context, f"recipient refused (SMTP {', '.join(map(str, codes))})", retryable=False)
         except smtplib.SMTPResponseException as exc:
-            text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc)
-            return failed(context, f"SMTP {exc.smtp_code}: {clip(text, 200)}", retryable=exc.smtp_code < 500,
-                          response=f"{exc.smtp_code} {clip(text, 200)}")
+            kind = "temporary" if exc.smtp_code < 500 else "permanent"
+            return failed(context, f"SMTP {exc.smtp_code}: {kind} refusal by {config.host}",
+                          retryable=exc.smtp_code < 500, response=f"SMTP {exc.smtp_code}")
         except (smtplib.SMTPException, OSError) as exc:
-            return failed(context, f"{type(exc).__name__}: {exc}", retryable=True)
+            return failed(context, f"{type(exc).__name__} talking to {config.host}:{config.port}", retryable=True)
         if refused:
-            return failed(context, f"recipient refused: {refused}", retryable=False)
+            codes = sorted({code for code, _ in refused.values()})
+            return failed(context, f"recipient refused (SMTP {', '.join(map(str, codes))})", retryable=False)
         return Delivery(context.plugin, SENT, provider_response=f"accepted by {config.host}:{config.port}")
 
 

@@ -5,7 +5,8 @@ ProviderResult`` (:class:`SmsProvider`).  Two ship here:
 
 * ``http`` -- :class:`HttpGatewayProvider`, a generic HTTP SMS gateway: it POSTs
   ``{"to", "text", "reference", "sender"}`` as JSON with ``Authorization: Bearer
-  <api_key>``; a 2xx answer means accepted.
+  <api_key>``; a 2xx answer means accepted.  The request goes through the
+  outbound guard (:mod:`zhongtai.core.outbound`); only the answer's status is kept.
 * ``fake`` -- :class:`FakeSmsProvider`, which keeps messages in memory for tests
   and demos (named instances, see :func:`fake_provider`), and can be told to
   fail the next *n* sends.
@@ -16,16 +17,17 @@ Every marketing SMS ends with the business's ``sms_opt_out_text``
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Literal, Protocol
 
 import attrs
-import httpx
 
+from zhongtai.core import outbound
 from zhongtai.core.errors import ConfigError
 from zhongtai.core.specs.notifiers import MARKETING, SENT, Delivery, Message
 from zhongtai.plugins.notifiers.accounts import Account, account_for
-from zhongtai.plugins.notifiers.channels.common import clip, consent_block, failed, retryable_http_status
+from zhongtai.plugins.notifiers.channels.common import consent_block, failed, retryable_http_status
 from zhongtai.plugins.notifiers.content import signature_for
 from zhongtai.plugins.notifiers.costs import sms_text_for
 from zhongtai.plugins.notifiers.models import engine_of
@@ -48,26 +50,34 @@ class SmsProvider(Protocol):
 
 
 class HttpGatewayProvider:
-    """A generic JSON-over-HTTP SMS gateway."""
+    """A generic JSON-over-HTTP SMS gateway, reached through the outbound guard."""
 
-    def __init__(self, client: httpx.Client, url: str, api_key: str, sender: str, timeout: float) -> None:
-        self._client = client
+    def __init__(self, http: outbound.OutboundHttp, url: str, api_key: str, sender: str, timeout: float, *,
+                 allowance: outbound.Allowance = outbound.NOTHING, business: str = "") -> None:
+        self._http = http
         self.url = url
         self._api_key = api_key
         self.sender = sender
         self.timeout = timeout
+        self._allowance = allowance
+        self._business = business
 
     def send(self, phone: str, text: str, reference: str) -> ProviderResult:
-        headers = {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        headers = {"content-type": "application/json"}
+        if self._api_key:
+            headers["authorization"] = f"Bearer {self._api_key}"
         body = {"to": phone, "text": text, "reference": reference, "sender": self.sender}
         try:
-            response = self._client.post(self.url, json=body, headers=headers, timeout=self.timeout)
-        except httpx.HTTPError as exc:
-            return ProviderResult(False, f"{type(exc).__name__}: {exc}", retryable=True)
-        answer = clip(f"{response.status_code} {response.text}".strip())
-        if 200 <= response.status_code < 300:
-            return ProviderResult(True, answer)
-        return ProviderResult(False, answer, retryable=retryable_http_status(response.status_code))
+            answer = self._http.post(self.url, content=json.dumps(body).encode(), headers=headers,
+                                     timeout=self.timeout, allowance=self._allowance, business=self._business,
+                                     what="SMS gateway_url")
+        except outbound.OutboundFailed as exc:
+            return ProviderResult(False, exc.message, retryable=True)
+        except outbound.OutboundRefused as exc:
+            return ProviderResult(False, exc.message, retryable=False)
+        if answer.ok:
+            return ProviderResult(True, answer.describe())
+        return ProviderResult(False, answer.describe(), retryable=retryable_http_status(answer.status))
 
 
 @attrs.frozen
@@ -114,6 +124,11 @@ def _gateway_needs_url(instance: SmsConfig) -> None:
         return
     if instance.provider == "http" and not instance.gateway_url.startswith(("http://", "https://")):
         raise ValueError("provider 'http' needs gateway_url (an http(s):// URL), or choose a platform account")
+    if instance.gateway_url:
+        try:
+            outbound.check_url(instance.gateway_url, what="gateway_url")
+        except outbound.OutboundRefused as exc:
+            raise ValueError(exc.message) from None
 
 
 @attrs.frozen
@@ -145,27 +160,25 @@ class SmsChannel:
     """Sends ``recipient.phone`` messages through the configured provider."""
 
     def __init__(self) -> None:
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()
+        self.http = outbound.OutboundHttp()
 
-    def provider(self, config: SmsConfig, account: Account | None = None) -> SmsProvider:
+    def provider(self, config: SmsConfig, account: Account | None = None,
+                 context: PluginContext | None = None) -> SmsProvider:
+        """The adapter for *config* (or the platform *account*); HTTP gateways go through the outbound guard
+        with the allowance of *context*'s business."""
+        business = context.business if context is not None else ""
+        allowance = outbound.allowance_for(context.platform if context is not None else None, business)
         if account is not None:
             settings = account.settings
             if account.provider == "fake":
                 return fake_provider(str(settings.get("fake_name", account.name)))
-            return HttpGatewayProvider(self._http(), str(settings["url"]), account.secret(),
-                                       str(settings.get("sender", "")), float(settings.get("timeout_seconds", 10.0)))
+            return HttpGatewayProvider(self.http, str(settings["url"]), account.secret(),
+                                       str(settings.get("sender", "")), float(settings.get("timeout_seconds", 10.0)),
+                                       allowance=allowance, business=business)
         if config.provider == "fake":
             return fake_provider(config.fake_name)
-        return HttpGatewayProvider(self._http(), config.gateway_url, config.api_key, config.sender,
-                                   config.timeout_seconds)
-
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    self._client = httpx.Client(trust_env=False)
-        return self._client
+        return HttpGatewayProvider(self.http, config.gateway_url, config.api_key, config.sender,
+                                   config.timeout_seconds, allowance=allowance, business=business)
 
     @hookimpl
     def notifiers_deliver(self, message: Message, context: PluginContext) -> Delivery | None:
@@ -200,7 +213,7 @@ class SmsChannel:
             return failed(context, f"business {context.business} has no approved SMS signature (【签名】); "
                                    "ask a platform admin: zhongtai notify signature approve", retryable=False)
         text = sms_text(message, opt_out_text, signature)
-        result = self.provider(context.config, account).send(phone, text, message.id)
+        result = self.provider(context.config, account, context).send(phone, text, message.id)
         if result.accepted:
             return Delivery(context.plugin, SENT, provider_response=result.response)
         return failed(context, f"SMS provider refused: {result.response}", retryable=result.retryable,

@@ -3,23 +3,28 @@
 The payload is ``{"type": "message.<kind>", "timestamp": ..., "data": {...}}``.
 ``webhook-id`` is the message id, the same on every retry, so a receiver drops
 repeats; ``webhook-timestamp`` is the attempt's time and ``webhook-signature``
-signs both with the business's ``whsec_`` secret (see :mod:`..signing`).
-A 2xx answer is success; 5xx, 408, 425 and 429 or a network error are retried;
-any other answer is final.
+signs both with the business's ``whsec_`` secret (see :mod:`..signing`) --
+only for messages the platform composed from a template in its outbox: a
+caller-supplied body (``--body``, a direct ``notifiers.deliver`` call) goes out
+unsigned, so nobody can get text of their choosing signed with the business's key.
+Requests go through the outbound guard (:mod:`zhongtai.core.outbound`): internal
+addresses only where a platform admin allowed them, no redirects, and only the
+status of the answer is kept.  A 2xx answer is success; 5xx, 408, 425 and 429 or
+a network error are retried; any other answer is final.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable
 
 import attrs
-import httpx
 
+from zhongtai.core import outbound
 from zhongtai.core.specs.notifiers import SENT, Delivery, Message
-from zhongtai.plugins.notifiers.channels.common import clip, consent_block, failed, retryable_http_status
+from zhongtai.plugins.notifiers.channels.common import consent_block, failed, retryable_http_status
+from zhongtai.plugins.notifiers.composed import is_composed
 from zhongtai.plugins.notifiers.signing import SignatureError, webhook_headers, webhook_key
 from zhongtai.sdk import PluginContext, hookimpl, secret_field
 
@@ -62,21 +67,11 @@ def payload_of(message: Message, business: str, at: dt.datetime) -> str:
 
 
 class WebhookChannel:
-    """Posts messages to ``recipient.webhook`` with one pooled HTTP client per process."""
+    """Posts messages to ``recipient.webhook`` through one guarded HTTP pool per process."""
 
     def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
-        self._client: httpx.Client | None = None
-        self._lock = threading.Lock()
+        self.http = outbound.OutboundHttp()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
-
-    @property
-    def client(self) -> httpx.Client:
-        if self._client is None:
-            with self._lock:
-                if self._client is None:
-                    limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-                    self._client = httpx.Client(trust_env=False, limits=limits)
-        return self._client
 
     @hookimpl
     def notifiers_deliver(self, message: Message, context: PluginContext) -> Delivery | None:
@@ -84,25 +79,28 @@ class WebhookChannel:
         if not url:
             return None
         config: WebhookConfig = context.config
-        if not config.secret:
-            return failed(context, f"no webhook secret configured for {context.business}", retryable=False)
         blocked = consent_block(message, context)
         if blocked is not None:
             return blocked
         at = self._clock()
         payload = payload_of(message, context.business, at)
-        headers = webhook_headers(config.secret, message.id, int(at.timestamp()), payload)
-        headers["content-type"] = "application/json"
+        headers = {"content-type": "application/json"}
+        if is_composed(message):
+            if not config.secret:
+                return failed(context, f"no webhook secret configured for {context.business}", retryable=False)
+            headers.update(webhook_headers(config.secret, message.id, int(at.timestamp()), payload))
         try:
-            response = self.client.post(url, content=payload.encode(), headers=headers,
-                                        timeout=config.timeout_seconds)
-        except httpx.HTTPError as exc:
-            return failed(context, f"{type(exc).__name__}: {exc}", retryable=True)
-        answer = clip(f"{response.status_code} {response.text}".strip())
-        if 200 <= response.status_code < 300:
-            return Delivery(context.plugin, SENT, provider_response=answer)
-        return failed(context, f"HTTP {response.status_code} from {url}", response=answer,
-                      retryable=retryable_http_status(response.status_code))
+            answer = self.http.post(url, content=payload.encode(), headers=headers, timeout=config.timeout_seconds,
+                                    allowance=outbound.allowance_for(context.platform, context.business),
+                                    business=context.business, what="webhook endpoint")
+        except outbound.OutboundFailed as exc:
+            return failed(context, exc.message, retryable=True)
+        except outbound.OutboundRefused as exc:
+            return failed(context, exc.message, retryable=False)
+        if answer.ok:
+            return Delivery(context.plugin, SENT, provider_response=answer.describe())
+        return failed(context, f"HTTP {answer.describe()} from the webhook endpoint", response=answer.describe(),
+                      retryable=retryable_http_status(answer.status))
 
 
 #: The entry point's object.
