@@ -92,7 +92,7 @@ def test_inherited_down_the_tree_and_overridden_by_a_child(mall):
     assert templates.get(mall, "mall", "save20").terms.value == Decimal("20.00")
     assert [t.business for t in templates.list_templates(mall, "mall.flagship")] == ["mall.flagship"]
     assert templates.list_templates(mall, "mall.flagship", inherited=False)[0].business == "mall.flagship"
-    with pytest.raises(NotFound, match="no coupon template 'nope' at mall.flagship or above"):
+    with pytest.raises(NotFound, match=r"no coupon template 'nope' at mall\.flagship or above"):
         templates.get(mall, "mall.flagship", "nope")
 
 

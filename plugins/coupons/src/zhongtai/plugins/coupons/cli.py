@@ -120,7 +120,7 @@ def _given(values: dict[str, Any]) -> dict[str, Any]:
 @dry_run_option
 @json_option
 @pass_state
-def template_create(state: CliState, name: str, business: str, document: str | None, dry_run: bool, as_json: bool,
+def template_create(state: CliState, /, name: str, business: str, document: str | None, dry_run: bool, as_json: bool,
                     **terms: Any) -> None:
     """Create coupon template NAME at a business.
 

@@ -162,7 +162,7 @@ def stop_reason(row: TemplateRow, now: dt.datetime) -> str | None:
     """Why nothing more can be issued from *row* at *now*, or ``None``."""
     if row.status != ACTIVE:
         return f"coupon template {row.name} at {row.business} is retired"
-    start, end = terms_of(row).window(now)
+    end = terms_of(row).window(now)[1]
     if end is not None and end <= now:
         return f"coupon template {row.name} ended at {end.isoformat()}"
     if row.max_issued is not None and row.issued >= row.max_issued:
@@ -242,7 +242,8 @@ def _write(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
 
 def _by_request(session: Session, business: str, request_id: str, now: dt.datetime) -> Coupon | None:
     found = session.execute(
-        select(CouponRow, TemplateRow.name, TemplateRow.currency).join(TemplateRow, TemplateRow.id == CouponRow.template_id)
+        select(CouponRow, TemplateRow.name, TemplateRow.currency)
+        .join(TemplateRow, TemplateRow.id == CouponRow.template_id)
         .where(CouponRow.business == business, CouponRow.request_id == request_id)).first()
     if found is None:
         return None

@@ -88,7 +88,8 @@ def pricing_adjust(quote: Quote, request: QuoteRequest, context: PluginContext) 
     at = moment(request)
     start = quote
     with Session(context.platform.registry.engine) as session:
-        found = session.execute(select(CouponRow, TemplateRow).join(TemplateRow, TemplateRow.id == CouponRow.template_id)
+        found = session.execute(select(CouponRow, TemplateRow)
+                                .join(TemplateRow, TemplateRow.id == CouponRow.template_id)
                                 .where(CouponRow.code.in_(set(given.values())))).all()
     mine = {row.code: (row, template) for row, template in found
             if row.user_id == user and is_within(context.business, row.business)}

@@ -95,13 +95,13 @@ def reconcile(platform: Platform, *, business: str | None = None) -> Report:
             ledger[template_id][event] = int(quantity or 0)
             ledger[template_id]["amount"] += int(amount or 0)
         coupons: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for template_id, state, count, amount in session.execute(
+        for held_by, state, count, held in session.execute(
                 select(CouponRow.template_id, CouponRow.state, func.count(), func.sum(CouponRow.amount_minor))
                 .where(CouponRow.template_id.in_(ids)).group_by(CouponRow.template_id, CouponRow.state)):
-            coupons[template_id][state] = int(count)
-            coupons[template_id]["all"] += int(count)
+            coupons[held_by][state] = int(count)
+            coupons[held_by]["all"] += int(count)
             if state in (RESERVED, USED):
-                coupons[template_id]["amount"] += int(amount or 0)
+                coupons[held_by]["amount"] += int(held or 0)
     drift = []
     for t in templates:
         book, rows = ledger[t.id], coupons[t.id]
@@ -151,7 +151,8 @@ def stats(platform: Platform, *, business: str | None = None, now: dt.datetime |
     result = []
     for t in templates:
         c = counts[t.id]
-        value_left = None if t.max_value_minor is None else str(from_minor(t.max_value_minor - t.spent_minor, t.currency))
+        value_left = (None if t.max_value_minor is None
+                      else str(from_minor(t.max_value_minor - t.spent_minor, t.currency)))
         result.append(TemplateStats(
             t.business, t.name, t.status, t.issued, c[VALID], c[RESERVED], c[USED], c[EXPIRED],
             str(from_minor(t.spent_minor, t.currency)), None if t.max_issued is None else t.max_issued - t.issued,

@@ -183,7 +183,8 @@ def _reserve_row(session: Session, row: CouponRow, order_id: str, amount: Decima
     if current.state == USED:
         raise UserError(f"coupon {codebook.hint(row.code)} was already used")
     if current.state == "expired":
-        raise UserError(f"coupon {codebook.hint(row.code)} expired at {row.valid_until.isoformat() if row.valid_until else '?'}")
+        ended = row.valid_until.isoformat() if row.valid_until else "?"
+        raise UserError(f"coupon {codebook.hint(row.code)} expired at {ended}")
     if current.state == RESERVED:
         raise UserError(f"coupon {codebook.hint(row.code)} is reserved by another order until "
                         f"{row.reserved_until.isoformat(timespec='seconds') if row.reserved_until else '?'}")

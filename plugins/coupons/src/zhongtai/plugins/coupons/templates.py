@@ -99,9 +99,11 @@ def template_of(row: TemplateRow) -> Template:
 
 def _write_terms(row: TemplateRow, terms: Terms) -> None:
     row.kind, row.currency, row.title = terms.kind, terms.currency, terms.title
-    row.value, row.min_spend, row.repeat, row.free_sku = str(terms.value), str(terms.min_spend), terms.repeat, terms.free_sku
+    row.value, row.min_spend = str(terms.value), str(terms.min_spend)
+    row.repeat, row.free_sku = terms.repeat, terms.free_sku
     row.valid_from, row.valid_until, row.valid_days = terms.valid_from, terms.valid_until, terms.valid_days
-    row.stacking_group, row.max_issued, row.per_user_limit = terms.stacking_group, terms.max_issued, terms.per_user_limit
+    row.stacking_group, row.per_user_limit = terms.stacking_group, terms.per_user_limit
+    row.max_issued = terms.max_issued
     row.max_value_minor = None if terms.max_value is None else to_minor(terms.max_value, terms.currency)
     row.skus, row.categories, row.channels = list(terms.skus), list(terms.categories), list(terms.channels)
 
@@ -174,7 +176,9 @@ def _change(platform: Platform, business: str, actor: str | None, dry_run: bool,
             governance.access(tx.session).require_manage(tx.actor, platform.snapshot, business, what)
             change: TemplateChange = body(tx)
             tx.flush()
-            change = attrs.evolve(change, template=template_of(tx.session.get(TemplateRow, change.template.id)))
+            written = tx.session.get(TemplateRow, change.template.id)
+            assert written is not None
+            change = attrs.evolve(change, template=template_of(written))
             if dry_run:
                 raise _DryRun(change)
     except _DryRun as dry:

@@ -111,7 +111,7 @@ def _text(name: str, value: object, *, limit: int = MAX_TEXT, pattern: re.Patter
 
 
 def _decimal(name: str, value: object) -> Decimal:
-    if isinstance(value, float) or isinstance(value, bool):
+    if isinstance(value, float | bool):
         raise UserError(f"{name} must be a decimal string such as '20.00', not {value!r}")
     try:
         number = Decimal(value) if isinstance(value, int | str | Decimal) else None
@@ -160,25 +160,11 @@ def _names(name: str, value: object, pattern: re.Pattern[str] | None = None) -> 
     return tuple(dict.fromkeys(items))
 
 
-def parse_terms(data: Mapping[str, Any]) -> Terms:
-    """Validate untrusted *data* (field -> value) into :class:`Terms`; one UserError naming the field."""
-    from zhongtai.plugins.pricing.errors import PricingError
-    from zhongtai.plugins.pricing.money import currency_digits, fits
+def _amounts(kind: str, currency: str, digits: int,
+             data: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal | None]:
+    """``value``, ``min_spend`` and ``max_value``, checked against the kind and the currency's digits."""
+    from zhongtai.plugins.pricing.money import fits
 
-    if not isinstance(data, Mapping):
-        raise UserError("template terms must be an object of fields")
-    unknown = sorted(set(data) - {f.name for f in attrs.fields(Terms)})
-    if unknown:
-        known = ", ".join(f.name for f in attrs.fields(Terms))
-        raise UserError(f"unknown template field(s) {', '.join(map(repr, unknown))} (fields: {known})")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        raise UserError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    currency = data.get("currency", "CNY")
-    try:
-        digits = currency_digits(currency) if isinstance(currency, str) else currency_digits("")
-    except PricingError as exc:
-        raise UserError(f"currency: {exc.message}") from None
     value = _decimal("value", data.get("value", "0"))
     min_spend = _decimal("min_spend", data.get("min_spend", "0"))
     max_value = None if data.get("max_value") in (None, "") else _decimal("max_value", data["max_value"])
@@ -194,6 +180,11 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
             raise UserError(f"{name}: {amount} has more decimals than {currency} allows ({digits})")
     if kind == "threshold" and min_spend <= 0:
         raise UserError("a threshold (满减) coupon needs a positive min_spend")
+    return value, min_spend, max_value
+
+
+def _kind_fields(kind: str, data: Mapping[str, Any]) -> tuple[bool, str | None]:
+    """``repeat`` (threshold only) and ``free_sku`` (free_item only)."""
     repeat = data.get("repeat", False)
     if not isinstance(repeat, bool):
         raise UserError(f"repeat must be true or false, got {repeat!r}")
@@ -203,9 +194,33 @@ def parse_terms(data: Mapping[str, Any]) -> Terms:
     if kind == "free_item":
         if not free_sku:
             raise UserError("a free_item coupon needs free_sku")
-        free_sku = _text("free_sku", free_sku)
-    elif free_sku:
+        return repeat, _text("free_sku", free_sku)
+    if free_sku:
         raise UserError("free_sku applies to free_item coupons only")
+    return repeat, None
+
+
+def parse_terms(data: Mapping[str, Any]) -> Terms:
+    """Validate untrusted *data* (field -> value) into :class:`Terms`; one UserError naming the field."""
+    from zhongtai.plugins.pricing.errors import PricingError
+    from zhongtai.plugins.pricing.money import currency_digits
+
+    if not isinstance(data, Mapping):
+        raise UserError("template terms must be an object of fields")
+    unknown = sorted(set(data) - {f.name for f in attrs.fields(Terms)})
+    if unknown:
+        known = ", ".join(f.name for f in attrs.fields(Terms))
+        raise UserError(f"unknown template field(s) {', '.join(map(repr, unknown))} (fields: {known})")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise UserError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    currency = data.get("currency", "CNY")
+    try:
+        digits = currency_digits(currency) if isinstance(currency, str) else currency_digits("")
+    except PricingError as exc:
+        raise UserError(f"currency: {exc.message}") from None
+    value, min_spend, max_value = _amounts(kind, currency, digits, data)
+    repeat, free_sku = _kind_fields(kind, data)
     valid_from = _instant("valid_from", data.get("valid_from"))
     valid_until = _instant("valid_until", data.get("valid_until"))
     if valid_from and valid_until and valid_from >= valid_until:
