@@ -16,6 +16,8 @@ from zhongtai.plugins.coupons import jobs, templates
 from zhongtai.plugins.coupons.issuing import Stop, issue
 from zhongtai.plugins.coupons.models import CouponRow, metadata
 from zhongtai.plugins.coupons.reconcile import reconcile
+from zhongtai.plugins.coupons.specs import Offer, Refusals
+from zhongtai.sdk import hookimpl
 
 from .conftest import make_template
 
@@ -134,3 +136,36 @@ def test_a_bulk_job_stops_when_the_budget_is_spent(sqlite_mall, tmp_path):
     assert (done.state, done.reason, done.issued) == ("stopped", "the budget is spent", 3)
     with Session(sqlite_mall.registry.engine) as session:
         assert session.scalar(select(func.count()).select_from(CouponRow)) == 3
+
+
+class NewUsersOnly:
+    """A business rule on the package's own extension point: users named old* are not new."""
+
+    @hookimpl
+    def coupons_eligibility(self, offer: Offer, users: tuple[str, ...], context) -> Refusals | None:
+        self.batches.append(len(users))
+        if "explode" in users:
+            raise RuntimeError("CRM unavailable")
+        return Refusals({u: "not a new user" for u in users if u.startswith("old")})
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+
+
+def test_eligibility_rules_of_the_business_decide_who_may_receive(sqlite_mall, tmp_path):
+    from zhongtai.core.errors import PluginCallError
+
+    mall = sqlite_mall
+    assert "coupons.eligibility" in mall.extension_points  # declared through zhongtai.specs
+    rule = NewUsersOnly()
+    mall.add_plugin(rule, "mall.new-users")
+    mall.enable("mall.new-users", "mall")
+    make_template(mall, "welcome")
+    refused = issue(mall, "mall.flagship", "welcome", "old-ann", request_id="r1")
+    assert refused.coupon is None and refused.refused == "not a new user (mall.new-users)"
+    assert issue(mall, "mall.flagship", "welcome", "new-bob", request_id="r2").coupon is not None
+    done = jobs.run(mall, jobs.create(mall, "mall", "welcome", audience(tmp_path, ["old1", "new1", "new2"])).id)
+    assert (done.issued, done.skipped) == (2, 1) and rule.batches == [1, 1, 3]
+    with pytest.raises(PluginCallError, match="CRM unavailable"):
+        issue(mall, "mall", "welcome", "explode", request_id="r3")
+    assert set(holders(mall)) == {"new-bob", "new1", "new2"}

@@ -144,9 +144,9 @@ def refusals(platform: Platform, business: str, row: TemplateRow, users: Sequenc
                   stacking_group=row.stacking_group)
     answers = platform.business(business).call(ELIGIBILITY, offer=offer, users=tuple(users))
     refused: dict[str, str] = {}
-    for answer in answers or ():
-        for user, reason in answer.reasons.items():
-            refused.setdefault(user, reason)
+    for answer in answers or ():  # Contributions: each plugin's Refusals
+        for user, reason in answer.value.reasons.items():
+            refused.setdefault(user, f"{reason} ({answer.plugin})")
     return refused
 
 
