@@ -82,3 +82,17 @@ def receiver() -> Any:
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def leaky_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.security.leaky import install_leaky
+
+    return install_leaky(tmp_path_factory.mktemp("leaky"))
+
+
+@pytest.fixture
+def leaky(zt: Any, leaky_site: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``zt`` with the leaky test plugins installed too."""
+    monkeypatch.syspath_prepend(str(leaky_site))
+    return zt

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from zhongtai.core.errors import ConfigError
+from zhongtai.core.scrubbing import remember
 
 SECRET = "zhongtai.secret"
 MASK = "********"
@@ -262,6 +263,7 @@ def build_config(
                 kwargs[name] = value
                 continue
             secrets.append(value if isinstance(value, str) else repr(value))
+            remember((value,))  # the kernel scrubs it from every error it produces from now on
         try:
             kwargs[name] = _convert(value, field.type)
         except _Mismatch as exc:

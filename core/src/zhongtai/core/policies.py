@@ -19,6 +19,7 @@ from zhongtai.core.context import PluginContext
 from zhongtai.core.decision import Decision, Effect, Verdict
 from zhongtai.core.errors import PluginCallError
 from zhongtai.core.extension import ExtensionPoint, OnError, Policy
+from zhongtai.core.scrubbing import contains_secret, scrub
 
 
 def argument_fetcher(argnames: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
@@ -125,7 +126,7 @@ def _call(point: ExtensionPoint, entry: PlanEntry, kwargs: dict[str, Any]) -> An
     try:
         result = entry.function(*entry.fetch(kwargs))
     except Exception as exc:
-        raise _Failed(entry, _describe(exc)) from exc
+        raise _Failed(entry, scrub(_describe(exc))) from exc
     if result is None:
         return None
     expected = point.result_type
@@ -135,7 +136,7 @@ def _call(point: ExtensionPoint, entry: PlanEntry, kwargs: dict[str, Any]) -> An
         except _Rejected as exc:
             if entry.meter is not None:
                 entry.meter.reject()
-            raise _Failed(entry, str(exc)) from exc
+            raise _Failed(entry, scrub(str(exc))) from exc
     return result
 
 
@@ -147,7 +148,10 @@ def _fail(point: ExtensionPoint, failure: _Failed) -> PluginCallError:
         plugin=entry.plugin,
         extension_point=point.name,
     )
-    error.__cause__ = failure.__cause__
+    cause = failure.__cause__
+    # Keep the plugin's exception for debugging unless its text holds a secret (tracebacks print it).
+    error.__cause__ = None if cause is None or contains_secret(_describe(cause)) else cause
+    error.__suppress_context__ = True
     return error
 
 

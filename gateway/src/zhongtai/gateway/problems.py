@@ -52,11 +52,13 @@ class Problem(Exception):
 
 
 def from_error(exc: errors.ZhongtaiError) -> Problem:
-    """The problem a zhongtai error is (its message is already one safe line)."""
+    """The problem a zhongtai error is (its message is already one line; known secret values are masked)."""
+    from zhongtai.core.scrubbing import scrub
+
     for cls, status, slug in _MAPPING:
         if isinstance(exc, cls):
             headers = {"WWW-Authenticate": 'Bearer realm="zhongtai"'} if status == 401 else None
-            return Problem(status, exc.message, slug=slug, headers=headers)
+            return Problem(status, scrub(exc.message), slug=slug, headers=headers)  # no secret values
     return Problem(500, "internal error", slug="internal-error")
 
 

@@ -49,10 +49,11 @@ COMMAND_SUMMARIES: dict[str, str] = {
 
 
 def error_line(message: str) -> str:
-    """An error message as the one line printed: terminal-safe (see :mod:`zhongtai.core.terminal`)."""
+    """An error message as the one line printed: secrets scrubbed, terminal-safe (see docs/security.md)."""
+    from zhongtai.core.scrubbing import scrub
     from zhongtai.core.terminal import safe_text
 
-    return safe_text(message)
+    return safe_text(scrub(message))
 
 
 class RootGroup(LazyGroup):

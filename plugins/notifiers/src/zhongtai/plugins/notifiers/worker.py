@@ -36,6 +36,7 @@ from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, updat
 from zhongtai.core.errors import ZhongtaiError
 from zhongtai.core.policies import PlanEntry, TraceStep
 from zhongtai.core.registry.models import utcnow
+from zhongtai.core.scrubbing import scrub
 from zhongtai.core.specs.notifiers import FAILED, MARKETING, SENT, SKIPPED, SUPPRESSED, Delivery, Message, Recipient
 from zhongtai.plugins.notifiers import models
 from zhongtai.plugins.notifiers.addresses import address_keys
@@ -346,12 +347,13 @@ class Worker:
         """One transaction: every attempt row, then each message's new state (only if still ours)."""
         attempts = [
             {"message_id": o.message_id, "number": o.attempts, "channel": r.channel, "status": r.status,
-             "provider_response": r.provider_response, "error": r.error, "worker": self.name, "at": now}
+             "provider_response": scrub(r.provider_response), "error": scrub(r.error), "worker": self.name,
+             "at": now}
             for o in outcomes for r in o.records
         ]
         changes = [
             {"b_id": o.message_id, "b_worker": self.name, "b_state": o.state, "b_due": o.due_at,
-             "b_reason": o.reason, "b_attempts": o.attempts}
+             "b_reason": scrub(o.reason), "b_attempts": o.attempts}
             for o in outcomes
         ]
         with self._engine.begin() as connection:
