@@ -34,6 +34,12 @@ def _check_text(instance: Any, attribute: attrs.Attribute[str], value: str) -> N
         raise ValueError(f"{attribute.name} must contain {{code}}")
 
 
+def _key_length(instance: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    """A key given directly must be long enough (checked at enable; an ``env:NAME`` is checked when resolved)."""
+    if value and not value.startswith("env:") and len(value) < MIN_KEY_LENGTH:
+        raise ValueError(f"{attribute.name} must be at least {MIN_KEY_LENGTH} characters (it has {len(value)})")
+
+
 def _check_flows(instance: Any, attribute: attrs.Attribute[dict[str, list[str]]],
                  value: dict[str, list[str]]) -> None:
     for name, steps in value.items():
@@ -50,8 +56,10 @@ class VerificationConfig:
     named flows: ``{"signup": ["sms-code", "id-number"]}``.
     """
 
-    server_key: str = secret_field("", metadata=_help("HMAC key for one-time codes (env:NAME)"))
-    totp_key: str = secret_field("", metadata=_help("key deriving each user's TOTP secret (env:NAME)"))
+    server_key: str = secret_field("", validator=_key_length,
+                                   metadata=_help("HMAC key for one-time codes, >= 16 characters (env:NAME)"))
+    totp_key: str = secret_field("", validator=_key_length,
+                                 metadata=_help("key deriving each user's TOTP secret, >= 16 characters (env:NAME)"))
     code_length: int = attrs.field(default=6, validator=_between(4, 10), metadata=_help("digits per code"))
     code_ttl_seconds: int = attrs.field(default=300, validator=_between(30, 3600),
                                         metadata=_help("how long a code stays valid"))

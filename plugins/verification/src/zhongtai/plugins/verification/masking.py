@@ -11,7 +11,11 @@ field            example input               masked
 ``code``         ``123456``                  ``******``
 ===============  ==========================  =========================
 
-Any other field is shown as it is (``user``).  :func:`scrub` masks anything
+One rule (:func:`keep_ends`) bounds every number: at most the field's allowed
+prefix and suffix are ever shown, and only when the value is long enough that
+at least a third of it stays hidden; a shorter (wrong-length) value shows
+nothing at all -- so ``13912345678`` given as an ID number is ``****``, never
+``139123*5678``.  Any other field is shown as it is (``user``).  :func:`scrub` masks anything
 that looks like an ID, card or phone number inside free text (provider and
 channel error messages), so text we do not control cannot leak them either.
 """
@@ -24,28 +28,34 @@ from collections.abc import Callable, Mapping
 STARS = "****"
 
 
+def keep_ends(text: str, *, head: int, tail: int, middle: str | None = None) -> str:
+    """*text* with all but its first *head* and last *tail* characters hidden -- the one masking rule.
+
+    The ends are shown only if ``len(text) >= 1.5 * (head + tail)`` (at least a
+    third stays hidden); otherwise nothing is shown (:data:`STARS`).  *middle*
+    replaces the hidden part (default: one ``*`` per hidden character).
+    """
+    shown = head + tail
+    if len(text) * 2 < shown * 3:
+        return STARS
+    hidden = middle if middle is not None else "*" * (len(text) - shown)
+    return text[:head] + hidden + (text[len(text) - tail:] if tail else "")
+
+
 def mask_id_number(value: str) -> str:
     """Keep the region (6) and the last 4 characters: ``110105********002X``."""
-    text = value.strip()
-    if len(text) <= 10:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    return keep_ends(value.strip(), head=6, tail=4)
 
 
 def mask_card_number(value: str) -> str:
     """Keep the first and last 4 digits: ``6225 **** **** 5808`` (length not revealed)."""
     digits = re.sub(r"[\s-]", "", value)
-    if len(digits) <= 8:
-        return STARS
-    return f"{digits[:4]} {STARS} {STARS} {digits[-4:]}"
+    return keep_ends(digits, head=4, tail=4, middle=f" {STARS} {STARS} ")
 
 
 def mask_phone(value: str) -> str:
     """Keep the first 3 and last 4 digits: ``138****8000``."""
-    text = re.sub(r"[\s-]", "", value)
-    if len(text) <= 7:
-        return STARS
-    return text[:3] + STARS + text[-4:]
+    return keep_ends(re.sub(r"[\s-]", "", value), head=3, tail=4, middle=STARS)
 
 
 def mask_email(value: str) -> str:
