@@ -4,7 +4,11 @@ The contract types enforce the invariants every pricing plugin relies on, so an
 invalid value cannot even be built:
 
 * :class:`Money` is a ``Decimal`` amount with an ISO 4217 currency code; a float
-  is refused.
+  is refused, and so is an amount beyond the bounds below.
+* Amounts are bounded (:data:`MAX_AMOUNT`, :data:`MAX_DECIMALS`) and so are
+  quantities (:data:`MAX_QUANTITY`) and cart sizes (:data:`MAX_LINES`), so every
+  sum, product and rounding a quote does stays exact within ``decimal``'s default
+  28-digit precision -- never an ``InvalidOperation`` or ``Overflow`` (docs/pricing.md).
 * A :class:`Quote` has one currency; every line total is non-negative and a
   whole multiple of the quote's :attr:`Quote.quantum` (the currency's minor
   unit when rounding per line; ``WORKING_EXTRA_DIGITS`` finer when rounding per
@@ -42,6 +46,29 @@ RoundingScope = Literal["line", "order"]
 #: Extra decimal digits of the working precision when rounding per order.
 WORKING_EXTRA_DIGITS = 6
 
+#: The largest amount (absolute value) of any money -- a price, a line or an order total:
+#: 10^15 (one quadrillion units of the currency).
+MAX_AMOUNT = Decimal(10) ** 15
+#: The most decimal places an amount may have.
+MAX_DECIMALS = 12
+#: The largest quantity of one cart line.
+MAX_QUANTITY = 1_000_000
+#: The most lines one cart (quote request) may have.
+MAX_LINES = 1_000
+
+
+def amount_problem(value: Decimal) -> str | None:
+    """Why *value* is no usable amount (not finite, too large, too many decimals), or ``None``."""
+    if not value.is_finite():
+        return "must be finite"
+    if value.copy_abs() > MAX_AMOUNT:  # copy_abs: no context, so 1e999999999 cannot overflow here
+        return f"{value} is beyond the largest amount, {MAX_AMOUNT:,}"
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS and value != value.quantize(
+            Decimal(1).scaleb(-MAX_DECIMALS), rounding=decimal.ROUND_DOWN):
+        return f"{value} has more than {MAX_DECIMALS} decimal places"
+    return None
+
 #: The channels every business knows; a business may also use channels of its own
 #: (any lowercase slug such as ``"campus-kiosk"``).
 STANDARD_CHANNELS: tuple[str, ...] = ("app", "h5", "mini-program", "wap", "phone", "agent", "pickup-point")
@@ -55,8 +82,10 @@ def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise TypeError(f"{attribute.name} must be a Decimal, a float is refused (use Decimal('12.50'))")
     if not isinstance(value, Decimal):
         raise TypeError(f"{attribute.name} must be a Decimal, not {type(value).__name__}")
-    if not value.is_finite():
-        raise ValueError(f"{attribute.name} must be finite")
+    problem = amount_problem(value)
+    if problem:
+        raise ValueError(f"{attribute.name} {problem}" if problem.startswith("must") else
+                         f"{attribute.name}: {problem}")
 
 
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -75,6 +104,8 @@ def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: obje
         raise TypeError(f"{attribute.name} must be an integer, not {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+    if value > MAX_QUANTITY:
+        raise ValueError(f"{attribute.name} must be at most {MAX_QUANTITY:,}, got {value}")
 
 
 def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -98,7 +129,10 @@ def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
 
 
 def _cart_lines(items: Iterable[CartLine]) -> tuple[CartLine, ...]:
-    return tuple(items)
+    lines = tuple(items)
+    if len(lines) > MAX_LINES:
+        raise ValueError(f"a cart may have at most {MAX_LINES:,} lines, got {len(lines):,}")
+    return lines
 
 
 def _texts(items: Iterable[str]) -> tuple[str, ...]:
@@ -233,6 +267,9 @@ class Quote:
 
     def __attrs_post_init__(self) -> None:
         quantum = self.quantum
+        total = sum((line.total.amount for line in self.lines), Decimal(0))
+        if total.copy_abs() > MAX_AMOUNT:
+            raise ValueError(f"the order total {total} is beyond the largest amount, {MAX_AMOUNT:,}")
         for line in self.lines:
             for money in (line.unit_price, line.total):
                 self._same_currency(money, f"line {line.sku!r}")

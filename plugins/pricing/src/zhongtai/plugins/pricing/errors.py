@@ -23,3 +23,7 @@ class NoPriceError(PricingError, NotFound):
 
 class InvalidCartError(PricingError):
     """A cart document that cannot be read as a quote request."""
+
+
+class AmountOutOfRangeError(PricingError):
+    """An amount or quantity beyond the documented bounds (docs/pricing.md, "Limits")."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from zhongtai.core.specs.pricing import CHANNEL_PATTERN, STANDARD_CHANNELS
+from zhongtai.core.specs.pricing import CHANNEL_PATTERN, STANDARD_CHANNELS, amount_problem
 from zhongtai.plugins.pricing.errors import PricingError
 from zhongtai.plugins.pricing.money import check_currency, currency_digits, fits
 
@@ -21,7 +21,16 @@ def currency(instance: object, attribute: attrs.Attribute[Any], value: str) -> N
         raise ValueError(f"{attribute.name}: {exc.message}") from None
 
 
+def _check_amount(name: str, value: Decimal) -> None:
+    """A finite amount within the bounds every quote can compute with (see ``amount_problem``)."""
+    problem = amount_problem(value)
+    if problem:
+        raise ValueError(f"{name} {problem}" if problem.startswith("must") else f"{name}: {problem}")
+
+
 def non_negative(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    """A non-negative amount within the bounds."""
+    _check_amount(attribute.name, value)
     if value < 0:
         raise ValueError(f"{attribute.name} must not be negative, got {value}")
 
@@ -52,6 +61,7 @@ def prices(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str
     for path, amount in _walk(value, attribute.name):
         if not isinstance(amount, Decimal):
             raise ValueError(f"{path} must be a decimal amount, got {amount!r}")
+        _check_amount(path, amount)
         if amount < 0:
             raise ValueError(f"{path} must not be negative, got {amount}")
 

@@ -31,8 +31,8 @@ import attrs
 
 from zhongtai.core.errors import PluginCallError
 from zhongtai.core.policies import TraceStep
-from zhongtai.core.specs.pricing import Adjustment, Money, Quote, QuoteLine, QuoteRequest, Rounding
-from zhongtai.plugins.pricing.errors import InvalidCartError, MixedCurrencyError, NoPriceError
+from zhongtai.core.specs.pricing import MAX_AMOUNT, Adjustment, Money, Quote, QuoteLine, QuoteRequest, Rounding
+from zhongtai.plugins.pricing.errors import AmountOutOfRangeError, InvalidCartError, MixedCurrencyError, NoPriceError
 from zhongtai.plugins.pricing.money import allocate, currency_digits, from_units, to_units
 from zhongtai.plugins.pricing.validity import moment
 
@@ -84,8 +84,16 @@ def _base_quote(view: BusinessView, request: QuoteRequest, rounding: Rounding) -
                             f"in {currency} (there is no currency conversion)")
     empty = Quote(currency, (), digits=currency_digits(currency), rounding=rounding)
     lines, steps = [], []
+    order_total = Decimal(0)
     for quantity, sku, price, plugin in priced:
-        total = empty.money(empty.quantize(price.amount * quantity))
+        amount = price.amount * quantity
+        order_total += amount
+        if amount.copy_abs() > MAX_AMOUNT or order_total.copy_abs() > MAX_AMOUNT:
+            what = f"line {sku!r} ({quantity} × {price.amount})" if amount.copy_abs() > MAX_AMOUNT \
+                else "the order total"
+            raise AmountOutOfRangeError(f"{what} is beyond the largest amount a quote may hold, {MAX_AMOUNT:,} "
+                                        f"{currency} (see docs/pricing.md)")
+        total = empty.money(empty.quantize(amount))
         lines.append(QuoteLine(sku, quantity, price, total))
         steps.append(Adjustment(plugin, "base price", empty.money(Decimal(0)), total, sku=sku,
                                 detail=f"{quantity} × {price.amount}"))
