@@ -290,3 +290,27 @@ def test_unknown_things_are_404_pages_not_tracebacks(console, teams: Teams, path
     client.login(teams.admin)
     answer = client.get(path)
     assert answer.status_code == 404 and "Back to the capability map" in answer.text
+
+
+def test_doctor_findings_show_on_the_businesses_they_concern(teams: Teams) -> None:
+    from sqlalchemy import text
+
+    from zhongtai.core.registry.store import Registry
+    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.gateway.app import create_app
+
+    registry = Registry(teams.url)
+    with registry.engine.begin() as connection:  # a stored config the plugin no longer accepts
+        connection.execute(text("UPDATE zt_enablement SET config = :c WHERE business = 'mall' "
+                                "AND plugin = 'pricing.price-list'"), {"c": '{"prices": "oops"}'})
+    registry.close()
+    platform = Platform(teams.url)
+    try:
+        client = ConsoleClient(create_app(platform=platform))
+        client.login(teams.admin)
+        page = html.unescape(client.get("/console/map").text)
+        row = page.split('href="/console/b/mall"')[1].split("</tr>")[0]
+        assert "invalid-config" in row and "prices" in row
+        assert "invalid-config" not in page.split('href="/console/b/mall"')[0]
+    finally:
+        platform.close()

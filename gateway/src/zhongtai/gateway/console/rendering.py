@@ -28,6 +28,18 @@ def _ms(seconds: float | None) -> str:
     return f"≤ {seconds * 1000:g} ms"
 
 
+_ORIGINS = (("inherited from ", i18n.N_("inherited from %(code)s")), ("disabled at ", i18n.N_("disabled at %(code)s")))
+_WORDS = (i18n.N_("own"), i18n.N_("not enabled"), i18n.N_("disabled here"))
+
+
+def _origin(text: str) -> str:
+    """The kernel's words for where a plugin's state comes from (``inherited from edu`` ...), translated."""
+    for prefix, message in _ORIGINS:
+        if text.startswith(prefix):
+            return i18n.gettext_(message) % {"code": text[len(prefix):]}
+    return i18n.gettext_(text) if text in _WORDS else text
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -41,6 +53,7 @@ def environment() -> jinja2.Environment:
     env.install_gettext_callables(i18n.gettext_, i18n.ngettext_, newstyle=True)  # type: ignore[attr-defined]
     env.filters["tojson_text"] = _json
     env.filters["ms"] = _ms
+    env.filters["origin"] = _origin
     return env
 
 
