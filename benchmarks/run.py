@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console"]
+ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console", "gateway"]
 
 
 def main(argv: list[str]) -> int:
-    available = {path.stem for path in HERE.glob("*.py") if path.stem != "run"}
+    available = {path.stem for path in HERE.glob("*.py") if path.stem not in ("run", "databases", "gateway_bare")}
     chosen = argv or [name for name in ORDER if name in available] + sorted(available - set(ORDER))
     unknown = [name for name in chosen if name not in available]
     if unknown:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import inspect
 import json
 import types
@@ -37,6 +38,7 @@ from zhongtai.core.errors import UserError
 _SEQUENCES = (list, tuple, Sequence, typing.Sequence)
 _SETS = (set, frozenset, AbstractSet, typing.AbstractSet)
 _MAPPINGS = (dict, Mapping, typing.Mapping)
+_PLAIN = frozenset((str, int, bool))
 
 
 def type_label(tp: Any) -> str:
@@ -71,6 +73,8 @@ def from_json(value: Any, tp: Any, *, path: str = "value") -> Any:
 
 
 def _convert(value: Any, tp: Any, path: str) -> Any:
+    if tp is type(value) and tp in _PLAIN:  # the common case first: a string for a str ...
+        return value
     if tp is Any or tp is None or tp is attrs.NOTHING or tp is inspect.Parameter.empty:
         return value
     if isinstance(tp, typing.TypeVar):
@@ -190,21 +194,29 @@ def _bare_origin(tp: type) -> Any:
     return tuple if issubclass(tp, tuple) else list
 
 
-def _convert_attrs(value: Any, tp: type, path: str) -> Any:
-    if not isinstance(value, dict):
-        raise _Error(path, f"expected an object for {tp.__name__}, got {_show(value)}")
+@functools.lru_cache(maxsize=1024)
+def _init_fields(tp: type) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The init fields of attrs class *tp* by name (types resolved), and the required names -- once per class."""
     try:
         attrs.resolve_types(tp)
     except Exception:  # unresolvable annotations are treated as Any
         pass
-    fields = {f.alias or f.name: f for f in attrs.fields(tp) if f.init}
-    unknown = sorted(set(value) - set(fields))
-    if unknown:
+    fields = {f.alias or f.name: f.type for f in attrs.fields(tp) if f.init}
+    required = tuple(f.alias or f.name for f in attrs.fields(tp) if f.init and f.default is attrs.NOTHING)
+    return fields, required
+
+
+def _convert_attrs(value: Any, tp: type, path: str) -> Any:
+    if not isinstance(value, dict):
+        raise _Error(path, f"expected an object for {tp.__name__}, got {_show(value)}")
+    fields, required = _init_fields(tp)
+    if not fields.keys() >= value.keys():
+        unknown = sorted(set(value) - set(fields))
         raise _Error(f"{path}.{unknown[0]}", f"unknown field of {tp.__name__} (fields: {', '.join(fields)})")
-    missing = [name for name, f in fields.items() if f.default is attrs.NOTHING and name not in value]
+    missing = [name for name in required if name not in value]
     if missing:
         raise _Error(f"{path}.{missing[0]}", f"required field of {tp.__name__} is missing")
-    kwargs = {name: _convert(value[name], fields[name].type, f"{path}.{name}") for name in value}
+    kwargs = {name: _convert(value[name], fields[name], f"{path}.{name}") for name in value}
     try:
         return tp(**kwargs)
     except (TypeError, ValueError) as exc:

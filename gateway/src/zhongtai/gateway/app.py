@@ -151,14 +151,24 @@ class Gateway:
             call = Call(self.platform, principal, business, body, path_params, query, headers)
             return operation.handler(call)
 
+        if operation.inline and self.platform.status().revision is not None:  # never loading on the loop
+            reply = work()
+        else:
+            reply = await self._threaded(work)
+        if not isinstance(reply, Reply):
+            reply = Reply(reply)
+        return self._response(operation, request, reply)
+
+    async def _threaded(self, work: Any) -> Any:
+        """*work()* in a worker thread under the request time limit (504 when it runs out)."""
         try:
             with anyio.fail_after(self.settings.request_timeout):
-                reply = await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
         except TimeoutError:
             raise Problem(504, f"no answer within {self.settings.request_timeout:g} s (a change may still "
                                "complete; retry with the same Idempotency-Key)", slug="timeout") from None
-        if not isinstance(reply, Reply):
-            reply = Reply(reply)
+
+    def _response(self, operation: Operation, request: Request, reply: Reply) -> Response:
         if operation.conditional and "etag" in {k.lower() for k in reply.headers}:
             etag = next(v for k, v in reply.headers.items() if k.lower() == "etag")
             if request.headers.get("if-none-match") in (etag, "*"):
@@ -248,7 +258,11 @@ def create_app(
     gateway = Gateway(platform, settings)
     gateway.operations = [*routes.builtin_operations(gateway), *routes.package_operations(platform, plugin_path),
                           *extra_operations]
-    app_routes: list[BaseRoute] = [*routes.plain_routes(gateway), *(gateway.route(op) for op in gateway.operations)]
+    points = {op.path: op for op in gateway.operations if op.path.startswith(routes.POINTS_PREFIX)}
+    app_routes: list[BaseRoute] = [
+        routes.points_route(gateway, points), *routes.plain_routes(gateway),
+        *(gateway.route(op) for op in gateway.operations if op.path not in points),
+    ]
     app_routes.append(console.mount(platform))  # the admin console's pages, under /console
     middleware = routes.middleware(settings)
 

@@ -47,7 +47,7 @@ def document(gateway: Gateway) -> dict[str, Any]:
 def build(operations: list[Operation], components: dict[str, Any]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
-        paths.setdefault(op.documented_path or op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     return {
         "openapi": "3.1.0",

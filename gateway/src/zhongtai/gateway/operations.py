@@ -78,5 +78,5 @@ class Operation:
     parameters: tuple[Mapping[str, Any], ...] = ()
     #: answers with 304 to a matching If-None-Match (the reply carries an ETag)
     conditional: bool = False
-    #: document this operation in /openapi.json under this path (default: ``path``)
-    documented_path: str | None = None
+    #: run on the event loop instead of a worker thread (no thread hop; the handler must never block on I/O)
+    inline: bool = False

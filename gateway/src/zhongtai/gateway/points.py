@@ -8,6 +8,8 @@ by :func:`zhongtai.core.jsonio.call_arguments`); the answer is what
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Sequence
 from typing import Any
 
 from zhongtai.core.extension import ExtensionPoint
@@ -32,13 +34,13 @@ def handler(point: ExtensionPoint) -> Any:
     def call_point(call: Call) -> dict[str, Any]:
         arguments = call_arguments(point, call.body)
         view = call.view
-        explain = call.query.get("explain", "").lower() in ("1", "true", "yes")
-        outcome = view.explain(point.name, **arguments)
-        answer = {"extension_point": point.name, "business": view.code, "revision": outcome.revision,
-                  "result": to_json(outcome.value)}
-        if explain:
-            answer["trace"] = to_json(outcome.trace)
-        return answer
+        if call.query.get("explain", "").lower() in ("1", "true", "yes"):
+            outcome = view.explain(point.name, **arguments)
+            return {"extension_point": point.name, "business": view.code, "revision": outcome.revision,
+                    "result": to_json(outcome.value), "trace": to_json(outcome.trace)}
+        value = view.call(point.name, **arguments)
+        return {"extension_point": point.name, "business": view.code, "revision": call.platform.snapshot.revision,
+                "result": to_json(value)}
 
     return call_point
 
@@ -65,8 +67,13 @@ def response_schema(point: ExtensionPoint, builder: SchemaBuilder) -> dict[str, 
     }
 
 
-def operations(platform: Platform, builder: SchemaBuilder) -> list[Operation]:
-    """One operation per extension point the platform knows."""
+def operations(platform: Platform, builder: SchemaBuilder, inline: Sequence[str] = ()) -> list[Operation]:
+    """One operation per extension point the platform knows.
+
+    Points matching a pattern of *inline* (``pricing.*``) are called on the event
+    loop -- no thread hop, no request time limit -- which suits plugins that only
+    compute; every other point is called in a worker thread under the time limit.
+    """
     result = []
     for name, point in sorted(platform.extension_points.items()):
         result.append(Operation(
@@ -74,6 +81,6 @@ def operations(platform: Platform, builder: SchemaBuilder) -> list[Operation]:
             summary=point.summary or f"Call {name}", description=point.contract.strip(),
             handler=handler(point), scope="call", business=True, tags=("points", point.domain or name.split(".")[0]),
             request_schema=request_schema(point, builder), response_schema=response_schema(point, builder),
-            parameters=(EXPLAIN,),
+            parameters=(EXPLAIN,), inline=any(fnmatch.fnmatchcase(name, pattern) for pattern in inline),
         ))
     return result

@@ -34,7 +34,28 @@ log = logging.getLogger("zhongtai.gateway")
 
 def builtin_operations(gateway: Gateway) -> list[Operation]:
     builder = gateway.schemas
-    return [*points.operations(gateway.platform, builder), *admin.operations(gateway.platform, builder)]
+    return [*points.operations(gateway.platform, builder, gateway.settings.inline_points),
+            *admin.operations(gateway.platform, builder)]
+
+
+POINTS_PREFIX = "/v1/points/"
+
+
+def points_route(gateway: Gateway, operations: dict[str, Operation]) -> Route:
+    """One route for every ``/v1/points/<name>``: a dictionary lookup instead of a regex per point."""
+    from zhongtai.gateway import problems
+    from zhongtai.gateway.problems import Problem
+
+    async def endpoint(request: Request) -> Response:
+        operation = operations.get(request.url.path)
+        if operation is None:
+            known = ", ".join(sorted(op.path.removeprefix(POINTS_PREFIX) for op in operations.values()))
+            name = request.path_params["name"]
+            return problems.response(Problem(404, f"unknown extension point {name[:100]!r} (known: {known})"),
+                                     request.url.path)
+        return await gateway.serve(operation, request)
+
+    return Route(POINTS_PREFIX + "{name}", endpoint, methods=["POST"], name="points")
 
 
 def package_operations(platform: Platform, path: Sequence[str] | None = None) -> list[Operation]:

@@ -47,6 +47,9 @@ class GatewaySettings:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     #: Seconds between registry revision checks (PostgreSQL also pushes changes as they commit).
     refresh_interval: float = attrs.field(default=0.5, validator=_not_negative)
+    #: Extension points (fnmatch patterns) whose plugins only compute: called on the event loop, without
+    #: a thread hop or the request time limit.  Points of plugins that may wait on I/O must not match.
+    inline_points: tuple[str, ...] = ("pricing.*", "theming.*", "channels.*", "identity.*")
     #: How long an Idempotency-Key's first answer is kept, in seconds.
     idempotency_ttl: float = attrs.field(default=86_400.0, validator=_positive)
 
