@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from zhongtai.core.cli.output import dry_run_option, echo_json, echo_table, json_option
+from zhongtai.core.cli.output import dry_run_option, echo, echo_json, echo_table, json_option
 from zhongtai.core.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def _echo_template_change(change: TemplateChange, as_json: bool, done: str) -> N
         return
     t = change.template
     verb = done if change.applied else f"would be {done} (dry run; nothing written)"
-    click.echo(f"coupon template {t.name} at {t.business} {verb}: {t.terms.describe()} (version {t.version})")
+    echo(f"coupon template {t.name} at {t.business} {verb}: {t.terms.describe()} (version {t.version})")
 
 
 def _terms_options(function: Any) -> Any:
@@ -242,7 +242,7 @@ def template_show(state: CliState, name: str, business: str, as_json: bool) -> N
         return
     for key, value in found.as_dict().items():
         if value not in (None, "", []):
-            click.echo(f"{key + ':':<16}{', '.join(value) if isinstance(value, list) else value}")
+            echo(f"{key + ':':<16}{', '.join(value) if isinstance(value, list) else value}")
 
 
 # -- issuing -------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def issue(state: CliState, business: str | None, template_name: str | None, user
             raise _error("give either --users FILE or --user with --request-id, not both")
         job = jobs.create(state.platform, business, template_name, audience, notify=notify, actor=state.actor)
         if not as_json:
-            click.echo(f"job {job.id}: {job.total} users; resume with `zhongtai coupons issue --resume {job.id}`")
+            echo(f"job {job.id}: {job.total} users; resume with `zhongtai coupons issue --resume {job.id}`")
         _run_job(state, job, batch, as_json)
         return
     if not user_id or not request_id:
@@ -301,12 +301,12 @@ def issue(state: CliState, business: str | None, template_name: str | None, user
         echo_json({"coupon": result.coupon.as_dict() if result.coupon else None, "duplicate": result.duplicate,
                    "refused": result.refused})
     elif result.coupon is None:
-        click.echo(f"not issued: {result.refused}")
+        echo(f"not issued: {result.refused}")
     else:
         from zhongtai.plugins.coupons.codes import display
 
         seen = " (issued before under this request id; nothing new)" if result.duplicate else ""
-        click.echo(f"{display(result.coupon.code)} issued to {user_id}{seen}")
+        echo(f"{display(result.coupon.code)} issued to {user_id}{seen}")
     if result.coupon is None:
         raise SystemExit(3)
 
@@ -331,14 +331,14 @@ def _run_job(state: CliState, job: Job, batch: int, as_json: bool) -> None:
                 done = jobs.run(state.platform, job.id, batch=batch, progress=advance)
     except KeyboardInterrupt:
         now = jobs.get(state.platform, job.id)
-        click.echo(f"\ninterrupted after {now.position} of {now.total} users ({now.issued} issued); "
+        echo(f"\ninterrupted after {now.position} of {now.total} users ({now.issued} issued); "
                    f"resume with `zhongtai coupons issue --resume {job.id}`", err=True)
         raise SystemExit(130) from None
     if as_json:
         echo_json(done.as_dict())
         return
     reason = f" ({done.reason})" if done.reason else ""
-    click.echo(f"job {done.id} {done.state}{reason}: {done.issued} issued, {done.skipped} skipped, "
+    echo(f"job {done.id} {done.state}{reason}: {done.issued} issued, {done.skipped} skipped, "
                f"{done.position} of {done.total} users")
 
 
@@ -393,7 +393,7 @@ def wallet(state: CliState, business: str, user_id: str, coupon_state: str | Non
                  c.valid_until.isoformat(timespec="minutes") if c.valid_until else "-", c.order_id or "-")
                 for c in page.coupons], empty=f"no coupons for {user_id} at {business}")
     if page.cursor:
-        click.echo(f"more: --cursor {page.cursor}")
+        echo(f"more: --cursor {page.cursor}")
 
 
 def _hold(text: str) -> dt.timedelta:
@@ -412,7 +412,7 @@ def _echo_coupons(found: list[Any], as_json: bool, verb: str) -> None:
         return
     for c in found:
         until = f" until {c.reserved_until.isoformat(timespec='seconds')}" if c.reserved_until else ""
-        click.echo(f"coupon {hint(c.code)} ({c.template}) {verb}{until}")
+        echo(f"coupon {hint(c.code)} ({c.template}) {verb}{until}")
 
 
 @coupons.command()
@@ -477,12 +477,12 @@ def release(state: CliState, business: str, order_id: str | None, expired: bool,
         if as_json:
             echo_json({"released": count})
         else:
-            click.echo(f"{count} reservation(s) past their hold released")
+            echo(f"{count} reservation(s) past their hold released")
         return
     assert order_id is not None
     found = redemption.release(state.platform, business, order_id)
     if not found and not as_json:
-        click.echo(f"order {order_id} has no reserved coupons at {business}")
+        echo(f"order {order_id} has no reserved coupons at {business}")
         return
     _echo_coupons(found, as_json, "released")
 
@@ -529,9 +529,9 @@ def reconcile(state: CliState, business: str | None, as_json: bool) -> None:
         echo_json({"templates": report.templates, "clean": report.clean,
                    "drift": [d.describe() for d in report.drift]})
     elif report.clean:
-        click.echo(f"{report.templates} template(s): ledger, counters and coupons agree")
+        echo(f"{report.templates} template(s): ledger, counters and coupons agree")
     else:
         for drift in report.drift:
-            click.echo(f"drift: {drift.describe()}")
+            echo(f"drift: {drift.describe()}")
     if not report.clean:
         raise SystemExit(1)

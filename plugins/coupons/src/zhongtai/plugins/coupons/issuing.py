@@ -117,6 +117,7 @@ class Batch:
     issued: list[tuple[str, str]]
     refused: dict[str, str]
     exhausted: bool = False  # the budget ran out in this batch
+    ids: list[int] = attrs.field(factory=list)  # the coupon ids, when the batch was one coupon
 
 
 class Stop(UserError):
@@ -125,8 +126,11 @@ class Stop(UserError):
 
 # -- the rules -------------------------------------------------------------------------
 def require_business(platform: Platform, business: str) -> None:
+    """*business* exists and is active (as the platform knows it; a business it has not seen yet is re-read)."""
     validate_code(business)
-    platform.refresh()
+    platform.poll()
+    if business not in platform.snapshot.businesses:
+        platform.refresh()
     known = platform.snapshot.businesses
     if business not in known:
         raise NotFound(f"unknown business {business!r}")
@@ -134,9 +138,14 @@ def require_business(platform: Platform, business: str) -> None:
         raise BusinessSuspended(f"business {business} is suspended")
 
 
+def has_rules(platform: Platform, business: str) -> bool:
+    """Whether any ``coupons.eligibility`` implementation is enabled for *business*."""
+    return ELIGIBILITY in platform.extension_points and bool(platform.business(business).plan(ELIGIBILITY).entries)
+
+
 def refusals(platform: Platform, business: str, row: TemplateRow, users: Sequence[str]) -> dict[str, str]:
     """The ``coupons.eligibility`` answers for *users*: user -> reason, for those refused."""
-    if ELIGIBILITY not in platform.extension_points or not users:
+    if not users or not has_rules(platform, business):
         return {}
     from zhongtai.plugins.coupons.specs import Offer
 
@@ -210,17 +219,23 @@ def issue_batch(session: Session, row: TemplateRow, business: str, users: Sequen
         held[user] = held.get(user, 0) + 1
         accepted.append(user)
     issued = [(user, codebook.new_code()) for user in accepted]
+    ids: list[int] = []
     if issued:
         valid_from, valid_until = terms_of(row).window(now)
-        _write(connection, [(code, row.id, business, user, VALID, now, valid_from, valid_until, job_id, request_id)
-                            for user, code in issued])
+        values = [(code, row.id, business, user, VALID, now, valid_from, valid_until, job_id, request_id)
+                  for user, code in issued]
+        if len(values) == 1:
+            ids.append(connection.execute(insert(CouponRow).values(dict(zip(_COPY_COLUMNS, values[0], strict=True)))
+                                          .returning(CouponRow.id)).scalar_one())
+        else:
+            _write(connection, values)
         connection.execute(update(TemplateRow).where(TemplateRow.id == row.id)
                            .values(issued=TemplateRow.issued + len(issued)))
         connection.execute(insert(LedgerRow).values(
             at=now, business=business, template_id=row.id, event=ISSUED, quantity=len(issued), amount_minor=0,
             user_id=issued[0][0] if len(issued) == 1 else None, job_id=job_id, note=request_id or ""))
         session.expire(row, ["issued"])
-    return Batch(issued, refused, exhausted)
+    return Batch(issued, refused, exhausted, ids)
 
 
 def _utc_naive(value: dt.datetime | None) -> dt.datetime | None:
@@ -267,22 +282,23 @@ def issue(platform: Platform, business: str, template: str, user_id: str, *, req
     check_id("user id", user_id)
     check_id("request id", request_id)
     moment = now or utcnow()
-    with Session(platform.registry.engine) as reader:
-        seen = _by_request(reader, business, request_id, moment)
-        if seen is not None:
-            return IssueResult(seen, duplicate=True)
-        row = resolve_row(reader, business, template)
-    refused = refusals(platform, business, row, [user_id])
+    refused: dict[str, str] = {}
+    if has_rules(platform, business):  # asked outside the transaction: a rule may take its time
+        with Session(platform.registry.engine) as reader:
+            seen = _by_request(reader, business, request_id, moment)
+            if seen is not None:
+                return IssueResult(seen, duplicate=True)
+            refused = refusals(platform, business, resolve_row(reader, business, template), [user_id])
     with writing(platform) as session:
         row = resolve_row(session, business, template, lock=True)
-        seen = _by_request(session, business, request_id, moment)  # a concurrent twin committed first
+        seen = _by_request(session, business, request_id, moment)  # also a twin that committed first
         if seen is not None:
             return IssueResult(seen, duplicate=True)
         batch = issue_batch(session, row, business, [user_id], moment, refused=refused, request_id=request_id)
         if not batch.issued:
             return IssueResult(None, refused=batch.refused[user_id])
-        coupon = _by_request(session, business, request_id, moment)
-        assert coupon is not None
+        coupon = Coupon(batch.ids[0], batch.issued[0][1], row.name, business, user_id, VALID, moment,
+                        *terms_of(row).window(moment))
     if notify is not None:
         from zhongtai.plugins.coupons.reach import notify_issued
 

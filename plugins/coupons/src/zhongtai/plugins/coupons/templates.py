@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zhongtai.core import governance
@@ -115,16 +115,14 @@ def resolve_row(session: Session, business: str, name: str, *, lock: bool = Fals
     ``lock=True`` takes the row lock (``SELECT ... FOR UPDATE`` on PostgreSQL) so
     budget counters can be checked and moved by one transaction at a time.
     """
-    query = select(TemplateRow).where(TemplateRow.name == name, TemplateRow.business.in_(lineage(business)))
-    rows = {row.business: row for row in session.scalars(query)}
-    for code in reversed(lineage(business)):
-        if code in rows:
-            if not lock:
-                return rows[code]
-            locked = session.scalars(select(TemplateRow).where(TemplateRow.id == rows[code].id)
-                                     .with_for_update().execution_options(populate_existing=True)).one()
-            return locked
-    raise NotFound(f"no coupon template {name!r} at {business} or above it")
+    query = (select(TemplateRow).where(TemplateRow.name == name, TemplateRow.business.in_(lineage(business)))
+             .order_by(func.length(TemplateRow.business).desc()).limit(1))  # the nearest: the longest code
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = session.scalars(query).first()
+    if row is None:
+        raise NotFound(f"no coupon template {name!r} at {business} or above it")
+    return row
 
 
 def get(platform: Platform, business: str, name: str) -> Template:
