@@ -32,6 +32,7 @@ from zhongtai.core.errors import (
 )
 from zhongtai.core.extension import Policy
 from zhongtai.core.identity import parent_of, validate_code
+from zhongtai.core.pilots import pilot_problem
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
 
 if TYPE_CHECKING:
@@ -280,9 +281,13 @@ def enable(
         if business not in snap.businesses:
             raise NotFound(f"unknown business {business!r}")
         governance.access(tx.session).require_manage(tx.actor, snap, business, f"enable {plugin}")
-        refusal = governance.admission_problem(tx.session, platform.plugins.require(plugin))
+        info = platform.plugins.require(plugin)
+        refusal = governance.admission_problem(tx.session, info)
         if refusal:
             raise PermissionDenied(f"plugin {plugin!r} is not admitted: {refusal}")
+        refusal = pilot_problem(tx.session, info, business)
+        if refusal:
+            raise PermissionDenied(refusal)
         tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
         base = dict(current.config) if current is not None and current.enabled and not replace_config else {}

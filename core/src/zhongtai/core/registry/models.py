@@ -177,3 +177,24 @@ class TokenRow(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_by: Mapped[str] = mapped_column(String(200), default="")
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PilotRow(Base):
+    """A business (and its subtree) listed by a platform admin as a pilot of an incubating plugin."""
+
+    __tablename__ = "zt_pilot"
+
+    plugin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    business: Mapped[str] = mapped_column(ForeignKey("zt_business.code"), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PromotionRow(Base):
+    """An incubating plugin a platform admin promoted: it may now be enabled at any business."""
+
+    __tablename__ = "zt_promotion"
+
+    plugin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    promoted_by: Mapped[str] = mapped_column(String(200))
+    promoted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

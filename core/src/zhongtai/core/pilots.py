@@ -1,0 +1,161 @@
+"""Pilot businesses (种子用户) of incubating plugins, and promotion to general use.
+
+A plugin whose manifest says ``lifecycle = "incubating"`` may be enabled only at
+a business that a platform admin has listed as one of its *pilots*, or below
+one (a pilot covers its subtree).  ``promote`` records that the plugin may now
+be enabled everywhere.  Rules:
+
+* only a platform admin adds or removes pilots and promotes; each change is one
+  registry transaction with an audit row (``plugin.pilot.add``,
+  ``plugin.pilot.remove``, ``plugin.promote``);
+* pilots and promotions are for installed, incubating plugins; a plugin that is
+  not incubating needs neither, and promoting twice is refused;
+* a pilot cannot be removed while the (unpromoted) plugin is enabled there or
+  below it and no other pilot covers that business -- disable it first;
+* like every governance rule, the check holds once the registry has a platform
+  admin (an *open* registry, see :mod:`zhongtai.core.governance`, enforces
+  nothing); in-process plugins are the application's own code and are exempt.
+
+:func:`pilot_problem` is what ``enable`` asks, inside its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import attrs
+from sqlalchemy import select
+
+from zhongtai.core import governance
+from zhongtai.core.discovery import IN_PROCESS, PluginInfo
+from zhongtai.core.errors import NotFound, UserError
+from zhongtai.core.identity import lineage, validate_code
+from zhongtai.core.registry.models import PilotRow, PromotionRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from zhongtai.core.registry.snapshot import Snapshot
+    from zhongtai.core.runtime.platform import Platform
+
+INCUBATING = "incubating"
+
+
+@attrs.frozen
+class Pilot:
+    plugin: str
+    business: str
+    added_by: str = ""
+    added_at: dt.datetime | None = None
+
+
+@attrs.frozen
+class Promotion:
+    plugin: str
+    promoted_by: str
+    promoted_at: dt.datetime | None = None
+
+
+def _covered(business: str, pilots: set[str]) -> bool:
+    return any(level in pilots for level in lineage(business))
+
+
+def pilot_problem(session: Session, info: PluginInfo, business: str) -> str | None:
+    """Why *info* may not be enabled at *business* under the pilot rule, or ``None``."""
+    if info.lifecycle != INCUBATING or info.distribution == IN_PROCESS:
+        return None
+    if session.get(PromotionRow, info.name) is not None or governance.Access.load(session).open:
+        return None
+    pilots = set(session.scalars(select(PilotRow.business).where(PilotRow.plugin == info.name)))
+    if _covered(business, pilots):
+        return None
+    listed = ", ".join(sorted(pilots)) or "none yet"
+    return (f"plugin {info.name!r} is incubating and {business} is not one of its pilot businesses "
+            f"({listed}); a platform admin adds one with `zhongtai plugins pilots add {info.name} "
+            f"--business {business}` or promotes it with `zhongtai plugins promote {info.name}`")
+
+
+def _incubating(platform: Platform, plugin: str, what: str) -> PluginInfo:
+    info = platform.plugins.require(plugin)
+    if info.lifecycle != INCUBATING:
+        raise UserError(f"plugin {plugin!r} is {info.lifecycle}, not incubating: it needs no {what}")
+    return info
+
+
+def add(platform: Platform, plugin: str, business: str, *, actor: str | None = None) -> Pilot:
+    """List *business* (and its subtree) as a pilot of incubating *plugin* (platform admins only)."""
+    validate_code(business)
+    _incubating(platform, plugin, "pilot businesses")
+    with platform.registry.change(governance._actor(actor)) as tx:
+        governance.Access.load(tx.session).require_admin(tx.actor, f"add pilot businesses of {plugin}")
+        if tx.business(business) is None:
+            raise NotFound(f"unknown business {business!r}")
+        if tx.session.get(PromotionRow, plugin) is not None:
+            raise UserError(f"plugin {plugin!r} is already promoted: it may be enabled at any business")
+        if tx.session.get(PilotRow, (plugin, business)) is not None:
+            raise UserError(f"{business} is already a pilot business of {plugin}")
+        now = dt.datetime.now(dt.UTC)
+        tx.session.add(PilotRow(plugin=plugin, business=business, added_by=tx.actor, added_at=now))
+        tx.record("plugin.pilot.add", business=business, plugin=plugin, after={"pilot": business})
+        return Pilot(plugin, business, tx.actor, now)
+
+
+def remove(platform: Platform, plugin: str, business: str, *, actor: str | None = None) -> None:
+    """Take *business* off *plugin*'s pilots; refused while that leaves an enablement uncovered."""
+    validate_code(business)
+    with platform.registry.change(governance._actor(actor)) as tx:
+        governance.Access.load(tx.session).require_admin(tx.actor, f"remove pilot businesses of {plugin}")
+        row = tx.session.get(PilotRow, (plugin, business))
+        if row is None:
+            raise NotFound(f"{business} is not a pilot business of {plugin}")
+        if tx.session.get(PromotionRow, plugin) is None:
+            platform.refresh()
+            remaining = set(tx.session.scalars(
+                select(PilotRow.business).where(PilotRow.plugin == plugin, PilotRow.business != business)))
+            stranded = _enabled_outside(platform.snapshot, plugin, business, remaining)
+            if stranded:
+                raise UserError(
+                    f"{plugin} is enabled at {stranded}, which only the pilot {business} covers; "
+                    f"disable it there first (or promote {plugin})")
+        tx.session.delete(row)
+        tx.record("plugin.pilot.remove", business=business, plugin=plugin, before={"pilot": business})
+
+
+def _enabled_outside(snapshot: Snapshot, plugin: str, business: str, remaining: set[str]) -> str | None:
+    """A business at or below *business* enabling *plugin* that no *remaining* pilot covers."""
+    for code in (business, *snapshot.descendants(business)):
+        row = snapshot.enablements.get(code, {}).get(plugin)
+        if row is not None and row.enabled and not _covered(code, remaining):
+            return code
+    return None
+
+
+def promote(platform: Platform, plugin: str, *, actor: str | None = None) -> Promotion:
+    """Record that incubating *plugin* may now be enabled at every business (platform admins only)."""
+    _incubating(platform, plugin, "promotion")
+    with platform.registry.change(governance._actor(actor)) as tx:
+        governance.Access.load(tx.session).require_admin(tx.actor, f"promote {plugin}")
+        if tx.session.get(PromotionRow, plugin) is not None:
+            raise UserError(f"plugin {plugin!r} is already promoted")
+        pilots = sorted(tx.session.scalars(select(PilotRow.business).where(PilotRow.plugin == plugin)))
+        now = dt.datetime.now(dt.UTC)
+        tx.session.add(PromotionRow(plugin=plugin, promoted_by=tx.actor, promoted_at=now))
+        tx.record("plugin.promote", plugin=plugin, before={"pilots": pilots}, after={"promoted": True})
+        return Promotion(plugin, tx.actor, now)
+
+
+def pilots(platform: Platform, plugin: str | None = None) -> list[Pilot]:
+    """Every pilot business, or *plugin*'s, sorted by plugin and business."""
+    query = select(PilotRow).order_by(PilotRow.plugin, PilotRow.business)
+    if plugin is not None:
+        query = query.where(PilotRow.plugin == plugin)
+    with platform.registry.session() as session:
+        return [Pilot(r.plugin, r.business, r.added_by, r.added_at) for r in session.scalars(query)]
+
+
+def promotions(platform: Platform) -> dict[str, Promotion]:
+    """Every promoted plugin, by name."""
+    with platform.registry.session() as session:
+        return {r.plugin: Promotion(r.plugin, r.promoted_by, r.promoted_at)
+                for r in session.scalars(select(PromotionRow))}
