@@ -12,6 +12,7 @@ loyalty.bonus          collect: bonus lines (``Bonus``), on error skip
 
 =====================  ===========================================================
 loyalty.double         loyalty.earn via ``@implements``; config ``rate``; pins loyalty >=1.0,<2
+loyalty.trial          incubating (pilot businesses); answers None
 loyalty.future         pins loyalty >=2.0 (incompatible)
 loyalty.unpinned       no ``specs`` pin (incompatible)
 rewards.stars          implements ``rewards.grant``: domain not installed (incompatible)
@@ -97,7 +98,7 @@ from decimal import Decimal
 import attrs
 
 from acme_loyalty.specs import Order, Points, loyalty_earn
-from zhongtai.sdk import PluginContext, implements
+from zhongtai.sdk import PluginContext, hookimpl, implements
 
 
 @attrs.frozen
@@ -117,6 +118,13 @@ class Future:
         return None
 
 
+class Trial:
+    @staticmethod
+    @hookimpl
+    def loyalty_earn(order: Order, context: PluginContext) -> Points | None:
+        return None
+
+
 class Stars:
     @staticmethod
     def rewards_grant(order: Order) -> None:
@@ -132,6 +140,14 @@ api = ">=1.0,<2"
 specs = { loyalty = ">=1.0,<2" }
 extension_points = ["loyalty.earn"]
 config = "loyalty_plugins.plugin:DoubleConfig"
+
+[plugins."loyalty.trial"]
+title = "Trial points (incubating)"
+owner = "loyalty-team"
+lifecycle = "incubating"
+api = ">=1.0,<2"
+specs = { loyalty = ">=1.0,<2" }
+extension_points = ["loyalty.earn"]
 
 [plugins."loyalty.future"]
 title = "Needs loyalty 2"
@@ -165,6 +181,7 @@ def plugin_files() -> dict[str, str]:
 PLUGIN_ENTRY_POINTS = {"zhongtai.plugins": {
     "loyalty.double": "loyalty_plugins.plugin",
     "loyalty.future": "loyalty_plugins.plugin:Future",
+    "loyalty.trial": "loyalty_plugins.plugin:Trial",
     "loyalty.unpinned": "loyalty_plugins.plugin:Future",
     "rewards.stars": "loyalty_plugins.plugin:Stars",
 }}

@@ -69,7 +69,8 @@ def test_cli_capabilities_call_explain_json(loyalty_cli, tmp_path):
     cli.ok("business", "create", "shop")
     cli.ok("plugins", "enable", "loyalty.double", "--business", "shop", "--set", "rate=2")
     caps = {p["name"]: p for p in cli.json("capabilities")["extension_points"]}
-    assert caps["loyalty.earn"]["implemented_by"] == ["loyalty.double", "loyalty.future", "loyalty.unpinned"]
+    assert caps["loyalty.earn"]["implemented_by"] == ["loyalty.double", "loyalty.future", "loyalty.trial",
+                                                       "loyalty.unpinned"]
     assert caps["loyalty.earn"]["inputs"] == [{"name": "order", "type": "Order"}]
     assert caps["loyalty.earn"]["served"]["shop"][0]["plugin"] == "loyalty.double"
     request = tmp_path / "order.json"

@@ -22,7 +22,7 @@ be enabled everywhere.  Rules:
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 from sqlalchemy import select
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from zhongtai.core.runtime.platform import Platform
 
 INCUBATING = "incubating"
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -55,6 +56,14 @@ class Promotion:
     plugin: str
     promoted_by: str
     promoted_at: dt.datetime | None = None
+
+
+class _RolledBack(Exception):
+    """Raised inside a change to roll a dry run back; carries what the change would have returned."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__("dry run")
+        self.value = value
 
 
 def _covered(business: str, pilots: set[str]) -> bool:
@@ -83,10 +92,20 @@ def _incubating(platform: Platform, plugin: str, what: str) -> PluginInfo:
     return info
 
 
-def add(platform: Platform, plugin: str, business: str, *, actor: str | None = None) -> Pilot:
-    """List *business* (and its subtree) as a pilot of incubating *plugin* (platform admins only)."""
+def add(platform: Platform, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False) -> Pilot:
+    """List *business* (and its subtree) as a pilot of incubating *plugin* (platform admins only).
+
+    ``dry_run=True`` checks everything and writes nothing.
+    """
     validate_code(business)
     _incubating(platform, plugin, "pilot businesses")
+    try:
+        return _add(platform, plugin, business, actor, dry_run)
+    except _RolledBack as rolled_back:
+        return rolled_back.value  # type: ignore[return-value]  # the value _result was given
+
+
+def _add(platform: Platform, plugin: str, business: str, actor: str | None, dry_run: bool) -> Pilot:
     with platform.registry.change(governance._actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"add pilot businesses of {plugin}")
         if tx.business(business) is None:
@@ -98,12 +117,27 @@ def add(platform: Platform, plugin: str, business: str, *, actor: str | None = N
         now = dt.datetime.now(dt.UTC)
         tx.session.add(PilotRow(plugin=plugin, business=business, added_by=tx.actor, added_at=now))
         tx.record("plugin.pilot.add", business=business, plugin=plugin, after={"pilot": business})
-        return Pilot(plugin, business, tx.actor, now)
+        return _result(Pilot(plugin, business, tx.actor, now), dry_run)
 
 
-def remove(platform: Platform, plugin: str, business: str, *, actor: str | None = None) -> None:
+def _result(value: T, dry_run: bool) -> T:
+    """*value*, or (dry run) raise so that the change rolls back and *value* is returned by the caller."""
+    if dry_run:
+        raise _RolledBack(value)
+    return value
+
+
+def remove(platform: Platform, plugin: str, business: str, *, actor: str | None = None,
+           dry_run: bool = False) -> None:
     """Take *business* off *plugin*'s pilots; refused while that leaves an enablement uncovered."""
     validate_code(business)
+    try:
+        _remove(platform, plugin, business, actor, dry_run)
+    except _RolledBack:
+        pass
+
+
+def _remove(platform: Platform, plugin: str, business: str, actor: str | None, dry_run: bool) -> None:
     with platform.registry.change(governance._actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"remove pilot businesses of {plugin}")
         row = tx.session.get(PilotRow, (plugin, business))
@@ -120,6 +154,7 @@ def remove(platform: Platform, plugin: str, business: str, *, actor: str | None 
                     f"disable it there first (or promote {plugin})")
         tx.session.delete(row)
         tx.record("plugin.pilot.remove", business=business, plugin=plugin, before={"pilot": business})
+        _result(None, dry_run)
 
 
 def _enabled_outside(snapshot: Snapshot, plugin: str, business: str, remaining: set[str]) -> str | None:
@@ -131,9 +166,16 @@ def _enabled_outside(snapshot: Snapshot, plugin: str, business: str, remaining: 
     return None
 
 
-def promote(platform: Platform, plugin: str, *, actor: str | None = None) -> Promotion:
+def promote(platform: Platform, plugin: str, *, actor: str | None = None, dry_run: bool = False) -> Promotion:
     """Record that incubating *plugin* may now be enabled at every business (platform admins only)."""
     _incubating(platform, plugin, "promotion")
+    try:
+        return _promote(platform, plugin, actor, dry_run)
+    except _RolledBack as rolled_back:
+        return rolled_back.value  # type: ignore[return-value]  # the value _result was given
+
+
+def _promote(platform: Platform, plugin: str, actor: str | None, dry_run: bool) -> Promotion:
     with platform.registry.change(governance._actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"promote {plugin}")
         if tx.session.get(PromotionRow, plugin) is not None:
@@ -142,7 +184,7 @@ def promote(platform: Platform, plugin: str, *, actor: str | None = None) -> Pro
         now = dt.datetime.now(dt.UTC)
         tx.session.add(PromotionRow(plugin=plugin, promoted_by=tx.actor, promoted_at=now))
         tx.record("plugin.promote", plugin=plugin, before={"pilots": pilots}, after={"promoted": True})
-        return Promotion(plugin, tx.actor, now)
+        return _result(Promotion(plugin, tx.actor, now), dry_run)
 
 
 def pilots(platform: Platform, plugin: str | None = None) -> list[Pilot]:

@@ -267,3 +267,104 @@ def certify(name: str, version_range: str) -> None:
     cert = governance.certify(cli.platform, name, version_range, actor=cli.actor)
     echo(f"Certified {cert.distribution} {cert.version_range} (plugin {name}).")
 
+
+
+@plugins.group()
+def pilots() -> None:
+    """Pilot businesses of incubating plugins: where they may be enabled before promotion.
+
+    A plugin whose manifest says lifecycle = "incubating" may be enabled only at
+    a pilot business or below one, once the registry has a platform admin.
+    Platform admins add and remove pilots; anyone may list them.
+
+    \b
+    Example:
+      zhongtai plugins pilots add edu-k12.vip-discount --business edu.k12
+      zhongtai plugins pilots list --json
+    """
+
+
+@pilots.command("add")
+@click.argument("name", shell_complete=plugin_names)
+@business_option
+@dry_run_option
+def pilots_add(name: str, business: str, dry_run: bool) -> None:
+    """List --business (and its subtree) as a pilot of incubating plugin NAME (platform admins only).
+
+    \b
+    Example:
+      zhongtai plugins pilots add edu-k12.vip-discount --business edu.k12
+    """
+    from zhongtai.core import pilots as rules
+
+    cli = state()
+    pilot = rules.add(cli.platform, name, business, actor=cli.actor, dry_run=dry_run)
+    echo(("Would list " if dry_run else "") + f"{safe_text(pilot.business)} and its subtree "
+         + ("as" if dry_run else "are now") + f" pilot businesses of {safe_text(name)}.")
+
+
+@pilots.command("remove")
+@click.argument("name", shell_complete=plugin_names)
+@business_option
+@dry_run_option
+def pilots_remove(name: str, business: str, dry_run: bool) -> None:
+    """Take --business off the pilots of NAME (refused while NAME is enabled only thanks to it).
+
+    \b
+    Example:
+      zhongtai plugins pilots remove edu-k12.vip-discount --business edu.k12
+    """
+    from zhongtai.core import pilots as rules
+
+    cli = state()
+    rules.remove(cli.platform, name, business, actor=cli.actor, dry_run=dry_run)
+    echo(("Dry run: " if dry_run else "") + f"{safe_text(business)} "
+         + ("would no longer be" if dry_run else "is no longer") + f" a pilot business of {safe_text(name)}.")
+
+
+@pilots.command("list")
+@click.argument("name", required=False, shell_complete=plugin_names)
+@json_option
+def pilots_list(name: str | None, as_json: bool) -> None:
+    """List pilot businesses (of NAME) and promoted plugins.
+
+    \b
+    Example:
+      zhongtai plugins pilots list
+      zhongtai plugins pilots list edu-k12.vip-discount --json
+    """
+    from zhongtai.core import pilots as rules
+
+    platform = state().platform
+    found = rules.pilots(platform, name)
+    promoted = rules.promotions(platform)
+    rows = [{"plugin": p.plugin, "business": p.business, "added_by": p.added_by,
+             "added_at": p.added_at.isoformat() if p.added_at else None,
+             "promoted": p.plugin in promoted} for p in found]
+    if as_json:
+        echo_json({"pilots": rows, "promoted": [
+            {"plugin": p.plugin, "promoted_by": p.promoted_by,
+             "promoted_at": p.promoted_at.isoformat() if p.promoted_at else None}
+            for p in sorted(promoted.values(), key=lambda p: p.plugin) if name is None or p.plugin == name]})
+        return
+    echo_table(["plugin", "pilot business", "added by", "promoted"],
+               [[r["plugin"], r["business"], r["added_by"], "yes" if r["promoted"] else ""] for r in rows],
+               empty="No pilot businesses.")
+
+
+@plugins.command()
+@click.argument("name", shell_complete=plugin_names)
+@dry_run_option
+def promote(name: str, dry_run: bool) -> None:
+    """Record that incubating plugin NAME may now be enabled at every business (platform admins only).
+
+    \b
+    Example:
+      zhongtai plugins promote edu-k12.vip-discount
+    """
+    from zhongtai.core import pilots as rules
+
+    cli = state()
+    rules.promote(cli.platform, name, actor=cli.actor, dry_run=dry_run)
+    echo(("Would promote " if dry_run else "Promoted ") + f"{safe_text(name)}: it "
+         + ("would" if dry_run else "may now") + " be enabled at every business.")
