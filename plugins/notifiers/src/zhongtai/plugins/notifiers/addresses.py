@@ -115,3 +115,20 @@ def parse_address(text: str) -> str:
     if "@" in text:
         return f"email:{normalise_email(text)}"
     return f"phone:{normalise_phone(text)}"
+
+
+def masked_address(key: str) -> str:
+    """An address key as the audit log may show it: ``phone:138****8000``, ``email:a***@example.com``,
+    ``webhook:https://example.com/...``, ``user:4***``."""
+    kind, _, value = key.partition(":")
+    if kind == "phone":
+        shown = value[:3] + "****" + value[-4:] if len(value) >= 11 else "****"
+    elif kind == "email":
+        local, _, domain = value.partition("@")
+        shown = f"{local[:1]}***@{domain}"
+    elif kind == "webhook":
+        scheme, _, rest = value.partition("://")
+        shown = f"{scheme}://{rest.split('/')[0].rsplit('@', 1)[-1]}/..."
+    else:
+        shown = value[:1] + "***"
+    return f"{kind}:{shown}"

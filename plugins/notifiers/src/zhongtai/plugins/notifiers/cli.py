@@ -258,11 +258,11 @@ def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
     from zhongtai.plugins.notifiers import outbox
 
     if undo:
-        result = outbox.opt_in(state.platform, business, recipient)
+        result = outbox.opt_in(state.platform, business, recipient, actor=state.actor)
         echo(f"{safe_text(result.address)} may receive marketing from {business} again" if result.changed
                    else f"{result.address} had not opted out at {business}; nothing changed")
         return
-    result = outbox.opt_out(state.platform, business, recipient, source="cli")
+    result = outbox.opt_out(state.platform, business, recipient, source="cli", actor=state.actor)
     echo(f"{safe_text(result.address)} opted out of marketing from {business} and its sub-businesses"
                + ("" if result.changed else " (already recorded)"))
 

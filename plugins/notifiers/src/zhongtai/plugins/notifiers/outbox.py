@@ -30,7 +30,13 @@ from zhongtai.core.identity import lineage, validate_code
 from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient, Template
 from zhongtai.plugins.notifiers import costs, models
-from zhongtai.plugins.notifiers.addresses import address_keys, check_headers, parse_address, validate_recipient
+from zhongtai.plugins.notifiers.addresses import (
+    address_keys,
+    check_headers,
+    masked_address,
+    parse_address,
+    validate_recipient,
+)
 from zhongtai.plugins.notifiers.content import approved_template, signature_for
 from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
@@ -380,33 +386,83 @@ class OptOut:
     changed: bool
 
 
+class _Unchanged(Exception):
+    """Rolls back a consent change that changes nothing (no audit row for a no-op)."""
+
+
+#: The actor recorded for opt-outs made through a signed one-click unsubscribe link.
+UNSUBSCRIBE_ACTOR = "unsubscribe-link"
+
+
+def _consent_change(platform: Platform, business: str, key: str, *, adding: bool, source: str,
+                    actor: str | None, now: dt.datetime | None, governed: bool = True) -> bool:
+    """Add or remove one opt-out row in one registry change with an audit row; False if nothing changed.
+
+    Governed like config: the actor must manage *business* (an admin, or a member of
+    its owner team or an ancestor's), unless *governed* is false (a signed
+    unsubscribe link is the recipient's own, verified request).  The audit row says
+    who, when, which business, and the address masked.
+    """
+    from zhongtai.core import governance
+    from zhongtai.core.management import _check_text, default_actor
+
+    who = _check_text("actor", actor or default_actor())
+    engine_of(platform)  # the notifier tables exist
+    try:
+        with platform.registry.change(who) as tx:
+            if governed:
+                platform.refresh()
+                governance.access(tx.session).require_manage(
+                    tx.actor, platform.snapshot, business,
+                    "change marketing consent" if adding else "withdraw an opt-out")
+            connection = tx.session.connection()
+            if adding:
+                dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+                changed = connection.execute(
+                    dialect.insert(OptOutRow).values(business=business, address=key, source=source,
+                                                     created_at=now or utcnow())
+                    .on_conflict_do_nothing().returning(OptOutRow.address)
+                ).first() is not None  # rowcount is -1 on some drivers
+            else:
+                changed = connection.execute(
+                    delete(OptOutRow).where(OptOutRow.business == business, OptOutRow.address == key)
+                    .returning(OptOutRow.address)
+                ).first() is not None
+            if not changed:
+                raise _Unchanged
+            tx.record("notify.optout" if adding else "notify.optin", business=business,
+                      after={"address": masked_address(key), "source": source})
+    except _Unchanged:
+        return False
+    return True
+
+
 def opt_out(platform: Platform, business: str, address: str, *, source: str = "api",
-            now: dt.datetime | None = None) -> OptOut:
+            now: dt.datetime | None = None, actor: str | None = None) -> OptOut:
     """Record that *address* wants no marketing from *business* (and its sub-businesses).
 
     *address* is a phone number, an email address, a webhook URL, ``user:<id>``
     or an address key.  ``changed`` is false when it had already opted out.
+    *actor* (default: ``$ZHONGTAI_ACTOR`` / the OS user) must manage *business*;
+    the change is audited (``notify.optout``, address masked).
     """
     _known_business(platform, business)
     key = parse_address(address)
-    engine = engine_of(platform)
-    values = {"business": business, "address": key, "source": source, "created_at": now or utcnow()}
-    with engine.begin() as connection:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(OptOutRow).values(**values).on_conflict_do_nothing().returning(OptOutRow.address)
-        changed = connection.execute(stmt).first() is not None  # rowcount is -1 on some drivers
+    governed = source != "unsubscribe"
+    who = actor if governed else (actor or UNSUBSCRIBE_ACTOR)
+    changed = _consent_change(platform, business, key, adding=True, source=source, actor=who, now=now,
+                              governed=governed)
     return OptOut(business, key, changed)
 
 
-def opt_in(platform: Platform, business: str, address: str) -> OptOut:
-    """Withdraw an opt-out of *address* at *business* (``changed`` false if there was none)."""
-    validate_code(business)
+def opt_in(platform: Platform, business: str, address: str, *, actor: str | None = None) -> OptOut:
+    """Withdraw an opt-out of *address* at *business* (``changed`` false if there was none).
+
+    *actor* must manage *business*; the change is audited (``notify.optin``, address masked).
+    """
+    _known_business(platform, business)
     key = parse_address(address)
-    with engine_of(platform).begin() as connection:
-        changed = connection.execute(
-            delete(OptOutRow).where(OptOutRow.business == business, OptOutRow.address == key)
-            .returning(OptOutRow.address)
-        ).first() is not None
+    changed = _consent_change(platform, business, key, adding=False, source="api", actor=actor, now=None)
     return OptOut(business, key, changed)
 
 
