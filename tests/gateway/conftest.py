@@ -119,6 +119,15 @@ def seed(url: str) -> Seeded:
         for code, price in (("edu", "100.00"), ("edu.k12", "80.00"), ("mall", "55.00"),
                             ("telecom.echannel", "40.00"), ("telecom.echannel.wap", "30.00")):
             platform.enable("pricing.price-list", code, config={"prices": {"math-101": price}}, actor="setup")
+        platform.enable("theming.base", "edu", actor="setup")
+        platform.enable("theming.base", "mall", actor="setup")
+        platform.enable("channels.rules", "edu", config={"rules": [
+            {"id": "edu-customers-order", "effect": "allow", "channels": ["app", "h5"], "actions": "order.*",
+             "roles": "customer"}]}, actor="setup")
+        platform.enable("verification.standard", "edu", config={"server_key": "test-only-not-a-secret-0123456789"},
+                        actor="setup")
+        platform.enable("notifiers.sms", "edu", config={"provider": "fake", "fake_name": "gateway-tests"},
+                        actor="setup")
         platform.enable("telecom-echannel.resolver", "telecom.echannel",
                         config={"routes": {"wap": "telecom.echannel.wap"}}, actor="setup")
         manage = tokens.create(platform, business="edu", scope="manage", name="edu-ops", actor="setup")

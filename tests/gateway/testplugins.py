@@ -69,7 +69,7 @@ FILES = {
             raise RuntimeError("secret internal detail /etc/passwd")
 
 
-        def routes(platform):
+        def routes(platform, schemas):
             return [
                 Operation("POST", "/v1/test/slow", "test_slow", "Sleep", _slow, tags=("test",),
                           request_schema={"type": "object"}, response_schema={"type": "object"}),

@@ -256,8 +256,8 @@ def create_app(
         platform = Platform(database_url, refresh_interval=settings.refresh_interval, plugin_path=plugin_path,
                             metrics=True)
     gateway = Gateway(platform, settings)
-    gateway.operations = [*routes.builtin_operations(gateway), *routes.package_operations(platform, plugin_path),
-                          *extra_operations]
+    gateway.operations = [*routes.builtin_operations(gateway),
+                          *routes.package_operations(platform, gateway.schemas, plugin_path), *extra_operations]
     points = {op.path: op for op in gateway.operations if op.path.startswith(routes.POINTS_PREFIX)}
     app_routes: list[BaseRoute] = [
         routes.points_route(gateway, points), *routes.plain_routes(gateway),

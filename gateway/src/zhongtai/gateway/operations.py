@@ -10,7 +10,7 @@ inside the token's subtree, running it in a worker thread with a time limit,
 problem+json errors, metrics.
 
 Capability packages add operations through the ``zhongtai.gateway.routes``
-entry-point group: the entry point names a function ``routes(platform) ->
+entry-point group: the entry point names a function ``routes(platform, schemas) ->
 Iterable[Operation]`` (see docs/gateway.md).
 """
 

@@ -1,7 +1,7 @@
 """Assembling the app: built-in operations, capability packages' operations, plain routes, middleware.
 
 Capability packages add operations through the ``zhongtai.gateway.routes``
-entry-point group: each entry point names a function ``routes(platform) ->
+entry-point group: each entry point names a function ``routes(platform, schemas) ->
 Iterable[Operation]``.  A package whose routes fail to load is logged and left
 out; the gateway still starts.
 """
@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from zhongtai.core.errors import RegistryError
 from zhongtai.gateway import admin, points
 from zhongtai.gateway.operations import ROUTES_GROUP, Operation
+from zhongtai.gateway.schemas import SchemaBuilder
 from zhongtai.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
@@ -58,8 +59,13 @@ def points_route(gateway: Gateway, operations: dict[str, Operation]) -> Route:
     return Route(POINTS_PREFIX + "{name}", endpoint, methods=["POST"], name="points")
 
 
-def package_operations(platform: Platform, path: Sequence[str] | None = None) -> list[Operation]:
-    """Operations of the installed capability packages (``zhongtai.gateway.routes``) on *path*."""
+def package_operations(platform: Platform, schemas: SchemaBuilder,
+                       path: Sequence[str] | None = None) -> list[Operation]:
+    """Operations of the installed capability packages (``zhongtai.gateway.routes``) on *path*.
+
+    Each entry point names ``routes(platform, schemas) -> Iterable[Operation]``; *schemas* is
+    the gateway's :class:`~zhongtai.gateway.schemas.SchemaBuilder` (shared component schemas).
+    """
     import importlib
     import sys
 
@@ -69,8 +75,9 @@ def package_operations(platform: Platform, path: Sequence[str] | None = None) ->
     for ep in entry_points(ROUTES_GROUP, sys.path if path is None else path):
         try:
             module_name, _, attr = ep.value.partition(":")
-            factory: Callable[[Platform], Iterable[Operation]] = getattr(importlib.import_module(module_name), attr)
-            result.extend(factory(platform))
+            factory: Callable[[Platform, SchemaBuilder], Iterable[Operation]] = getattr(
+                importlib.import_module(module_name), attr)
+            result.extend(factory(platform, schemas))
         except Exception as exc:  # noqa: BLE001 - one broken package must not stop the gateway
             log.error("gateway routes %s (%s) could not be loaded: %s", ep.name, ep.value, exc)
     return result
