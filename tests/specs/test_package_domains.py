@@ -171,6 +171,11 @@ def test_loading_validates_and_a_bad_domain_makes_its_plugins_unusable(odd_site,
 
     with pytest.raises(ZhongtaiError, match="incompatible"):
         platform.enable("broken.user", "shop", actor="t")
+    from zhongtai.core.health import diagnose
+
+    found = {(f.check, f.subject) for f in diagnose(platform)}
+    assert {("domain-failed", "broken"), ("domain-failed", "loyalty"), ("domain-failed", "stray"),
+            ("plugin-incompatible", "broken.user")} <= found
 
 
 def test_mypy_checks_implements_against_a_package_hookspec(loyalty_site, tmp_path):

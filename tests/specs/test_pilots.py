@@ -91,11 +91,20 @@ def test_pilot_rules_refuse_bad_requests(governed):
     assert [(p.plugin, p.business) for p in pilots.pilots(platform, TRIAL)] == [(TRIAL, "edu.k12")]
 
 
-def test_an_open_registry_enforces_no_pilot_rule(make_platform, sqlite_url, loyalty_site, monkeypatch):
+def test_an_open_registry_enforces_no_pilot_rule_and_doctor_warns_once_governed(make_platform, sqlite_url,
+                                                                                 loyalty_site, monkeypatch):
+    from zhongtai.core.health import diagnose
+
     monkeypatch.syspath_prepend(str(loyalty_site))
     platform = make_platform(sqlite_url, plugin_path=[str(loyalty_site)])
     platform.create_business("edu", actor="anyone")
     platform.enable(TRIAL, "edu", actor="anyone")  # no admin yet: governance is not enforced
+    assert not [f for f in diagnose(platform) if f.check == "outside-pilots"]
+    governance.grant(platform, "root", "admin", actor="anyone")
+    warned = [f for f in diagnose(platform) if f.check == "outside-pilots"]
+    assert [(f.severity, f.subject, f.business) for f in warned] == [("warning", TRIAL, "edu")]
+    pilots.add(platform, TRIAL, "edu", actor="root")
+    assert not [f for f in diagnose(platform) if f.check == "outside-pilots"]
 
 
 def test_cli_pilots_and_promote(loyalty_cli, unchanged_rows):

@@ -52,12 +52,11 @@ if TYPE_CHECKING:
     from zhongtai.core.entrypoints import InstalledEntryPoint
     from zhongtai.core.extension import ExtensionPoint
 
+from zhongtai.core.discovery import FAILED, OK
+
 SPECS_GROUP = "zhongtai.specs"
 KERNEL_DISTRIBUTION = "zhongtai-core"
 DOMAIN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-
-OK = "ok"
-FAILED = "failed"
 
 
 @attrs.frozen

@@ -7,13 +7,18 @@ and checks the registry against them.  Each problem is a :class:`Finding`:
 check              severity what
 ================== ======== ==========================================================
 plugin-failed      error    bad manifest, import failure, hookimpl/manifest mismatch
-plugin-incompatible error   the plugin's API range excludes this kernel
+plugin-incompatible error   the plugin's API range excludes this kernel, or its domain
+                            (``zhongtai.specs``) is missing, failed or of another version
+domain-failed      error    an installed extension-point domain is refused (clash, bad
+                            manifest, import failure, invalid spec module)
 not-installed      error    enabled in the registry, but no distribution provides it
 retired-enabled    error    a retired plugin is still enabled somewhere
 invalid-config     error    a stored config no longer fits the plugin's config class
 conflict           error    two plugins answer the same ``first`` point at one business
                             with equal priority
 deprecated-in-use  warning  a deprecated plugin is effectively enabled somewhere
+outside-pilots     warning  an incubating, unpromoted plugin is enabled outside its pilot
+                            businesses (enabled while the registry was open)
 ================== ======== ==========================================================
 
 Anything found is wrong: the CLI exits 1 when the list is not empty.
@@ -45,7 +50,8 @@ class Finding:
 
 
 def _plugin_findings(platform: Platform) -> list[Finding]:
-    findings = []
+    findings = [Finding("error", "domain-failed", domain.name, f"failed: {domain.error}")
+                for domain in platform.domains.values() if domain.status == FAILED]
     platform.plugins.load_all()
     for info in platform.plugins.infos():
         if info.status == FAILED:
@@ -185,8 +191,18 @@ def diagnose_businesses(platform: Platform, snapshot: Snapshot, codes: Iterable[
                      *_conflict_findings(platform, snapshot, codes)])
 
 
+def _pilot_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
+    from zhongtai.core.pilots import outside_pilots
+
+    return [Finding("warning", "outside-pilots", plugin,
+                    f"incubating and enabled at {code}, which is none of its pilot businesses "
+                    f"(zhongtai plugins pilots add {plugin} --business {code}, or promote it)", code)
+            for plugin, code in outside_pilots(platform, snapshot)]
+
+
 def diagnose(platform: Platform) -> list[Finding]:
     """Every problem found, errors first, in a stable order."""
     snapshot = platform.registry.snapshot()
     return _ordered([*_plugin_findings(platform), *_registry_findings(platform, snapshot),
-                     *_config_findings(platform, snapshot), *_conflict_findings(platform, snapshot)])
+                     *_config_findings(platform, snapshot), *_conflict_findings(platform, snapshot),
+                     *_pilot_findings(platform, snapshot)])

@@ -187,6 +187,30 @@ def _promote(platform: Platform, plugin: str, actor: str | None, dry_run: bool) 
         return _result(Promotion(plugin, tx.actor, now), dry_run)
 
 
+def outside_pilots(platform: Platform, snapshot: Snapshot) -> list[tuple[str, str]]:
+    """``(plugin, business)`` where an unpromoted incubating plugin is enabled outside its pilots.
+
+    Only rows written before the rule applied can be there (enabled while the
+    registry was open, or before the manifest said ``incubating``); ``zhongtai
+    doctor`` warns about them.  Empty for an open registry.
+    """
+    incubating = {i.name for i in platform.plugins.infos()
+                  if i.lifecycle == INCUBATING and i.distribution != IN_PROCESS}
+    if not incubating:
+        return []
+    with platform.registry.session() as session:
+        if governance.Access.load(session).open:
+            return []
+        promoted = set(session.scalars(select(PromotionRow.plugin)))
+        covering: dict[str, set[str]] = {}
+        for row in session.scalars(select(PilotRow)):
+            covering.setdefault(row.plugin, set()).add(row.business)
+    return [(plugin, code) for code, rows in sorted(snapshot.enablements.items())
+            for plugin, row in sorted(rows.items())
+            if row.enabled and plugin in incubating and plugin not in promoted
+            and not _covered(code, covering.get(plugin, set()))]
+
+
 def pilots(platform: Platform, plugin: str | None = None) -> list[Pilot]:
     """Every pilot business, or *plugin*'s, sorted by plugin and business."""
     query = select(PilotRow).order_by(PilotRow.plugin, PilotRow.business)
