@@ -76,14 +76,32 @@ class MapPage:
     platform_findings: tuple[Finding, ...]  # findings about plugins, not businesses
 
 
+_ORDERS: dict[tuple[int, str | None], tuple[Snapshot, list[str]]] = {}
+_ORDERS_LOCK = threading.Lock()
+
+
 def tree_order(snapshot: Snapshot, subtree: str | None) -> list[str]:
-    """Business codes depth first (parents before children); only *subtree* and below when given."""
+    """Business codes depth first (parents before children); only *subtree* and below when given.
+
+    Remembered for the last few (snapshot, subtree) pairs: paging through a map or tree walks
+    the same 10,000 codes again for every page otherwise.  Never mutate the answer.
+    """
+    key = (id(snapshot), subtree)
+    with _ORDERS_LOCK:
+        known = _ORDERS.get(key)
+        if known is not None and known[0] is snapshot:
+            return known[1]
     if subtree is not None:
-        return [subtree, *snapshot.descendants(subtree)]
-    codes: list[str] = []
-    for root in snapshot.children(None):
-        codes.append(root)
-        codes.extend(snapshot.descendants(root))
+        codes = [subtree, *snapshot.descendants(subtree)]
+    else:
+        codes = []
+        for root in snapshot.children(None):
+            codes.append(root)
+            codes.extend(snapshot.descendants(root))
+    with _ORDERS_LOCK:
+        if len(_ORDERS) >= 16:
+            _ORDERS.clear()
+        _ORDERS[key] = (snapshot, codes)
     return codes
 
 
