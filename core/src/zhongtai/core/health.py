@@ -186,9 +186,11 @@ def diagnose_businesses(platform: Platform, snapshot: Snapshot, codes: Iterable[
     (the console's capability map asks about one page of businesses).
     """
     codes = list(codes)
+    wanted = set(codes)
     return _ordered([*_registry_findings(platform, snapshot, codes),
                      *_effective_config_findings(platform, snapshot, codes),
-                     *_conflict_findings(platform, snapshot, codes)])
+                     *_conflict_findings(platform, snapshot, codes),
+                     *(f for f in _pilot_findings(platform, snapshot) if f.business in wanted)])
 
 
 def _pilot_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
