@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console", "gateway"]
+ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console", "gateway", "coupons"]
 
 
 def main(argv: list[str]) -> int:

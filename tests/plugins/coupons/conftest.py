@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from tests.conftest import postgresql_schema_url
 from zhongtai.plugins.coupons import templates
 
 
@@ -17,6 +18,16 @@ def mall(registry_url: str, make_platform: Callable[..., Any]) -> Any:
     platform.create_business("mall", owner="mall-team")
     platform.create_business("mall.flagship")
     return platform
+
+
+@pytest.fixture
+def pg_mall(make_platform: Callable[..., Any]) -> Iterator[Any]:
+    """``mall`` and ``mall.flagship`` on PostgreSQL only (plans, COPY)."""
+    for url in postgresql_schema_url("ztcoupons"):
+        platform = make_platform(url)
+        platform.create_business("mall", owner="mall-team")
+        platform.create_business("mall.flagship")
+        yield platform
 
 
 @pytest.fixture

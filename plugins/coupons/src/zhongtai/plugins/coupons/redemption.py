@@ -159,12 +159,13 @@ def reserve(platform: Platform, business: str, user_id: str, code: str, *, order
         raise UserError(f"a reservation holds for more than 0 and at most {MAX_HOLD}")
     moment = now or utcnow()
     canonical = codebook.normalize(code)
-    with Session(platform.registry.engine) as session:
-        _check_throttle(session, business, user_id, moment)
     if canonical is None:
+        with Session(platform.registry.engine) as session:
+            _check_throttle(session, business, user_id, moment)
         _record_failure(platform, business, user_id, moment)
         raise WrongCode(WRONG_CODE)
     with writing(platform) as session:
+        _check_throttle(session, business, user_id, moment)
         row = session.scalars(select(CouponRow).where(CouponRow.code == canonical).with_for_update()).first()
         mine = row is not None and row.user_id == user_id and is_within(business, row.business)
         if row is not None and mine:

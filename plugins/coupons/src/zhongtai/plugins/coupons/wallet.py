@@ -64,22 +64,21 @@ def wallet(platform: Platform, business: str, user_id: str, *, state: str | None
     before = _decode(cursor) if cursor else None
     moment = now or utcnow()
     found: list[Coupon] = []
-    names: dict[int, tuple[str, str]] = {}
-    with Session(platform.registry.engine) as session:
+    # one statement per page and no transaction around it: a read of committed rows
+    with Session(platform.registry.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
         while True:
-            query = (select(CouponRow).where(CouponRow.business == business, CouponRow.user_id == user_id)
+            query = (select(CouponRow, TemplateRow.name, TemplateRow.currency)
+                     .join(TemplateRow, TemplateRow.id == CouponRow.template_id)
+                     .where(CouponRow.business == business, CouponRow.user_id == user_id)
                      .order_by(CouponRow.id.desc()).limit(limit + 1))
             if before is not None:
                 query = query.where(CouponRow.id < before)
-            rows = session.scalars(query).all()
+            rows = session.execute(query).all()
             more = len(rows) > limit
             batch = rows[:limit]
-            for index, row in enumerate(batch):
+            for index, (row, name, currency) in enumerate(batch):
                 before = row.id
-                if row.template_id not in names:
-                    template = session.get(TemplateRow, row.template_id)
-                    names[row.template_id] = (template.name, template.currency) if template else ("?", "CNY")
-                coupon = coupon_of(row, *names[row.template_id], moment)
+                coupon = coupon_of(row, name, currency, moment)
                 if state is None or coupon.state == state:
                     found.append(coupon)
                     if len(found) == limit:
