@@ -185,11 +185,6 @@ def _validate(info: DomainInfo, module: Any, hooks_taken: Mapping[str, str]) -> 
     return points
 
 
-def _reason(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {'; '.join(lines)}" if lines else type(exc).__name__
-
-
 def load_domains(
     manager: pluggy.PluginManager, domains: Mapping[str, DomainInfo],
 ) -> tuple[dict[str, ExtensionPoint], dict[str, DomainInfo]]:
@@ -200,6 +195,7 @@ def load_domains(
     returned ``failed`` with the reason and adds no hookspec.
     """
     from zhongtai.core.extension import extension_points_of
+    from zhongtai.core.runtime.catalog import failure_reason
 
     points: dict[str, ExtensionPoint] = {}
     result = dict(domains)
@@ -218,7 +214,7 @@ def load_domains(
             declared = _validate(info, module, taken)
             manager.add_hookspecs(module)
         except (Exception, SystemExit) as exc:
-            why = str(exc) if isinstance(exc, ValueError) else f"import of {info.module} failed: {_reason(exc)}"
+            why = str(exc) if isinstance(exc, ValueError) else f"import of {info.module} failed: {failure_reason(exc)}"
             result[info.name] = attrs.evolve(info, status=FAILED, error=f"{info.label} of {info.provider}: {why}")
             continue
         points.update((p.name, p) for p in declared)

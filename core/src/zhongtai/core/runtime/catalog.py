@@ -31,7 +31,7 @@ class LoadedPlugin:
     hooks: dict[str, pluggy.HookImpl] = attrs.field(repr=False)  # extension point name -> impl
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     """One line saying what went wrong (multi-line messages joined with '; ')."""
     lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
     return f"{type(exc).__name__}: {'; '.join(lines)}" if lines else type(exc).__name__
@@ -133,11 +133,11 @@ class PluginCatalog:
         try:
             obj = self._objects[info.name] if info.name in self._objects else import_target(info.target)
         except (Exception, SystemExit) as exc:
-            raise unavailable(f"import of {info.target} failed: {_reason(exc)}") from None
+            raise unavailable(f"import of {info.target} failed: {failure_reason(exc)}") from None
         try:
             self._pm.register(obj, name=info.name)
         except (Exception, SystemExit) as exc:
-            raise unavailable(f"hookimpl does not match its extension point: {_reason(exc)}") from None
+            raise unavailable(f"hookimpl does not match its extension point: {failure_reason(exc)}") from None
         try:
             hooks = self._hooks_of(info, obj)
             config_class = self._config_class(info)
@@ -178,7 +178,7 @@ class PluginCatalog:
         try:
             cls = import_target(info.config)
         except (Exception, SystemExit) as exc:
-            raise PluginUnavailable(f"config class {info.config} cannot be imported: {_reason(exc)}") from None
+            raise PluginUnavailable(f"config class {info.config} cannot be imported: {failure_reason(exc)}") from None
         if not (isinstance(cls, type) and attrs.has(cls)):
             raise PluginUnavailable(f"config {info.config} is not an attrs class")
         return cls
