@@ -60,6 +60,35 @@ def postgresql_schema_url(prefix: str = "zt") -> Iterator[str]:
             admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+RABBITMQ_URL = os.environ.get("ZHONGTAI_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+@pytest.fixture
+def rabbitmq() -> Iterator[tuple[str, str]]:
+    """``(url, queue)``: the real RabbitMQ and a fresh queue name, deleted afterwards.
+
+    Unreachable: skipped on a developer machine, a failure in CI (``CI=true``).
+    """
+    try:
+        import pika
+
+        connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL + "?socket_timeout=5"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "unreachable"
+        message = f"RabbitMQ at {RABBITMQ_URL} cannot be reached: {exc!r}"
+        if _in_ci():
+            pytest.fail(message + " (CI=true: broker tests must not be skipped)")
+        pytest.skip(message)
+    queue = f"zt-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield RABBITMQ_URL, queue
+    finally:
+        try:
+            channel = connection.channel()
+            channel.queue_delete(queue=queue)
+        finally:
+            connection.close()
+
+
 @pytest.fixture
 def registry_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
     if request.param == "sqlite":

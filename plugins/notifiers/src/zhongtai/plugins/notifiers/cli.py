@@ -139,18 +139,27 @@ def _progress_line(stats: WorkerStats, elapsed: float) -> str:
 @click.option("--idle", "idle_seconds", default=1.0, show_default=True, type=BoundedFloat(0.05, 60),
               help="Seconds to wait when nothing is due.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@click.option("--broker", "broker", metavar="URL", envvar="ZHONGTAI_BROKER_URL",
+              help="Consume from RabbitMQ (amqp://...; fed by `zhongtai notify relay`) instead of polling the outbox.")
+@click.option("--queue", default="zhongtai.notify", show_default=True, help="The broker queue.")
+@click.option("--prefetch", default=200, show_default=True, type=click.IntRange(1, 65_535),
+              help="Unacknowledged broker messages in flight to this worker (>= --batch-size).")
 @pass_state
 def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease_seconds: float,
-           max_attempts: int, base_seconds: float, idle_seconds: float, quiet: bool) -> None:
+           max_attempts: int, base_seconds: float, idle_seconds: float, quiet: bool, broker: str | None,
+           queue: str, prefetch: int) -> None:
     """Deliver due messages until stopped (Ctrl-C or SIGTERM finish the current batch first).
 
     Run several on PostgreSQL (processes or hosts): they share the outbox
-    safely.  On SQLite run one at a time.
+    safely.  On SQLite run one at a time.  With --broker, workers on any
+    number of hosts consume message ids from RabbitMQ (manual acks, bounded
+    prefetch); --once then exits after --idle seconds without messages.
 
     \b
     Example:
       zhongtai notify worker --concurrency 8
       zhongtai notify worker --once
+      zhongtai notify worker --broker amqp://guest:guest@127.0.0.1:5672/ --prefetch 200
     """
     import signal
     import sys
@@ -178,16 +187,63 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
         line = _progress_line(stats, now - started)
         click.echo(f"\r{safe_text(line)}" if tty else safe_text(line), err=True, nl=not tty)
 
-    runner = Worker(state.platform, concurrency=concurrency, batch_size=batch_size, lease_seconds=lease_seconds,
-                    retry=RetryPolicy(max_attempts=max_attempts, base_seconds=base_seconds))
+    retry = RetryPolicy(max_attempts=max_attempts, base_seconds=base_seconds)
     try:
-        total = runner.run(once=once, stop=stop, idle_seconds=idle_seconds, on_batch=show)
+        if broker:
+            from zhongtai.plugins.notifiers.broker import BrokerWorker, broker_url
+
+            consumer = BrokerWorker(state.platform, broker_url(broker), queue=queue, prefetch=max(prefetch, batch_size),
+                                    batch_size=batch_size, concurrency=concurrency, lease_seconds=lease_seconds,
+                                    retry=retry)
+            total = consumer.run(stop=stop, idle_exit_seconds=idle_seconds if once else None, on_batch=show)
+        else:
+            runner = Worker(state.platform, concurrency=concurrency, batch_size=batch_size,
+                            lease_seconds=lease_seconds, retry=retry)
+            total = runner.run(once=once, stop=stop, idle_seconds=idle_seconds, on_batch=show)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if tty and not quiet:
         echo("", err=True)
     echo(_progress_line(total, time.monotonic() - started))
+
+
+@notify.command()
+@click.option("--broker", "broker", metavar="URL", envvar="ZHONGTAI_BROKER_URL",
+              help="RabbitMQ, amqp://user:password@host:5672/ (or $ZHONGTAI_BROKER_URL).")
+@click.option("--queue", default="zhongtai.notify", show_default=True, help="The broker queue.")
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000),
+              help="Messages per broker transaction.")
+@click.option("--once", is_flag=True, help="Publish what is due now, then exit.")
+@click.option("--idle", "idle_seconds", default=0.5, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds to wait when nothing is due.")
+@click.option("--quiet", "-q", is_flag=True, help="No summary line.")
+@pass_state
+def relay(state: CliState, broker: str | None, queue: str, batch_size: int, once: bool, idle_seconds: float,
+          quiet: bool) -> None:
+    """Move committed, due outbox messages to RabbitMQ for `notify worker --broker` (transactional outbox).
+
+    Ctrl-C or SIGTERM stop it after the current batch.
+
+    \b
+    Example:
+      zhongtai notify relay --broker amqp://guest:guest@127.0.0.1:5672/
+    """
+    import signal
+    import threading
+
+    from zhongtai.plugins.notifiers.broker import Relay, broker_url
+
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        total = Relay(state.platform, broker_url(broker), queue=queue, batch_size=batch_size).run(
+            stop=stop, idle_seconds=idle_seconds, once=once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not quiet:
+        click.echo(f"published {total} message{'s' if total != 1 else ''}")
 
 
 @notify.command()

@@ -104,6 +104,8 @@ class OutboxRow(NotifierBase):
     charges: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # channel -> amount
     # notifiers_0003: the campaign it belongs to
     campaign_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # notifiers_0004: when the relay last handed it to the broker (broker transport only)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AttemptRow(NotifierBase):

@@ -137,6 +137,14 @@ _CLAIM_COLUMNS = (
 )
 
 
+def claimable(now: dt.datetime) -> Any:
+    """The rows a worker may claim at *now*: pending and due, or claimed by someone whose claim expired."""
+    return or_(
+        and_(OutboxRow.state == models.PENDING, OutboxRow.due_at <= now),
+        and_(OutboxRow.state == models.SENDING, OutboxRow.claimed_until < now),
+    )
+
+
 def claim(engine: Engine, worker: str, now: dt.datetime, lease: dt.timedelta, limit: int,
           ids: Sequence[str] | None = None) -> list[Claimed]:
     """Claim up to *limit* due messages (pending and due, or claimed and expired) for *worker*.
@@ -144,11 +152,7 @@ def claim(engine: Engine, worker: str, now: dt.datetime, lease: dt.timedelta, li
     One statement: on PostgreSQL the selection is ``FOR UPDATE SKIP LOCKED``, so
     concurrent workers never claim the same row; the claim counts as an attempt.
     """
-    due = or_(
-        and_(OutboxRow.state == models.PENDING, OutboxRow.due_at <= now),
-        and_(OutboxRow.state == models.SENDING, OutboxRow.claimed_until < now),
-    )
-    selection = select(OutboxRow.id).where(due)
+    selection = select(OutboxRow.id).where(claimable(now))
     if ids is not None:
         selection = selection.where(OutboxRow.id.in_(list(ids)))
     chosen = selection.order_by(OutboxRow.due_at).limit(limit).with_for_update(skip_locked=True).cte("chosen")
