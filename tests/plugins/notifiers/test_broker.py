@@ -26,14 +26,17 @@ from zhongtai.plugins.notifiers.broker import BrokerWorker, Relay
 from zhongtai.plugins.notifiers.models import OutboxRow, engine_of
 from zhongtai.sdk import Recipient
 
-from .conftest import SECRET, wait_for
+from .conftest import SECRET, allow_loopback, wait_for
 
 
 def _fill(platform, sink, count: int) -> list[str]:
     platform.create_business("shop")
+    allow_loopback(platform)  # the admin lets shop reach the loopback receiver
     platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
-    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), body=f"message {i}",
-                             idempotency_key=f"k{i}") for i in range(count)]
+    platform.enable("notifiers.templates", "shop", config={"templates": {
+        "numbered": {"kind": "notification", "body": "message {{ n }}"}}})  # composed by the platform: signed
+    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), template="numbered",
+                             variables={"n": i}, idempotency_key=f"k{i}") for i in range(count)]
     return [result.id for result in outbox.send_many(platform, "shop", batch)]
 
 
