@@ -133,3 +133,11 @@ def test_a_failing_section_is_reported_and_the_others_still_run(
     assert "->  telecom.echannel.pickup" in out  # the identity section still ran
     assert "with 1 failed section(s)" in out
     assert "Traceback" not in out
+
+
+def test_the_gateway_answers_the_same_http_request_per_business(demo_run: tuple[int, str, Path]) -> None:
+    out = demo_run[1]
+    assert "The gateway: the same HTTP request, a different answer per business" in out
+    assert "X-Zhongtai-Business: edu.k12        ->  total 3997.10 CNY" in out
+    assert "X-Zhongtai-Business: mall.flagship  ->  total 4027.20 CNY" in out
+    assert "The edu token asking for mall.flagship: 403" in out

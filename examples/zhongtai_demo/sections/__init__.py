@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 #: Section modules, in order.
 ORDER: tuple[str, ...] = (
-    "capability_map", "pricing", "theming", "permissions", "verification", "identity", "messages",
+    "capability_map", "pricing", "theming", "permissions", "verification", "identity", "messages", "gateway",
 )
 
 
