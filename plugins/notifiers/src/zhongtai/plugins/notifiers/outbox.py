@@ -378,6 +378,27 @@ def send_many(
     return results
 
 
+def admit_direct(platform: Platform, business: str, kind: str, recipient: Recipient, *,
+                 now: dt.datetime | None = None) -> str | None:
+    """Apply *business*'s rate limits to a message delivered straight to the channels (not queued).
+
+    Verification codes are sent this way.  The message counts against every limit
+    of its *kind* it passes (one transaction); the answer is the refusal reason, or
+    ``None`` when it may go.  Quiet hours never delay such a message.
+    """
+    if kind not in KINDS:
+        raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
+    _known_business(platform, business)
+    checked = validate_recipient(recipient)
+    policy = policy_for(platform, business)
+    with engine_of(platform).begin() as connection:
+        admission = admit(connection, policy, business, kind, checked.timezone, address_keys(checked),
+                          now or utcnow())
+    if admission.refused is None and admission.due > (now or utcnow()) + dt.timedelta(seconds=1):
+        return f"deferred by {admission.deferred or 'the notifier policy'}; direct delivery cannot wait"
+    return admission.refused
+
+
 # -- consent ---------------------------------------------------------------------------
 @attrs.frozen
 class OptOut:

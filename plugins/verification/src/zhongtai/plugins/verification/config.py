@@ -79,3 +79,12 @@ class VerificationConfig:
     email_subject: str = DEFAULT_EMAIL_SUBJECT
     flows: dict[str, list[str]] = attrs.field(factory=dict, validator=_check_flows,
                                               metadata=_help("named flows overriding the defaults"))
+    subject_codes_per_window: int = attrs.field(default=10, validator=_between(1, 1000),
+                                                metadata=_help("codes sent to one subject per window, all sessions"))
+    subject_window_seconds: int = attrs.field(default=3600, validator=_between(60, 7 * 86400),
+                                              metadata=_help("the window of subject_codes_per_window"))
+    subject_max_failures: int = attrs.field(default=10, validator=_between(1, 100),
+                                            metadata=_help("consecutive failed attempts per subject, all "
+                                                           "sessions, before a lock-out (NIST SP 800-63B: <= 100)"))
+    subject_lockout_seconds: int = attrs.field(default=900, validator=_between(60, 86400),
+                                               metadata=_help("how long a subject stays locked out"))

@@ -120,3 +120,18 @@ class ReplayGuardRow(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     counter: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ThrottleRow(Base):
+    """Per-subject counters across sessions (verification_0002): codes sent in the current window,
+    consecutive failed attempts, and a lock-out.  ``key`` is a keyed digest of one subject
+    identifier -- no personal data is stored."""
+
+    __tablename__ = "zt_verification_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sends: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

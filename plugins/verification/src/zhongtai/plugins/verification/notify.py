@@ -1,12 +1,16 @@
 """Sending a code through the business's notifier channels (``notifiers.deliver``).
 
 The message goes straight to the channels (a code that waits in a queue is
-worth nothing); at least one channel must report ``sent``.  Errors name the
+worth nothing); at least one channel must report ``sent``.  It still obeys the
+business's notifier policy: when ``zhongtai-notifiers`` is installed, the code
+counts against the ``notifiers.policy`` rate limits for kind ``verification``
+first, and a code over a limit is refused (never deferred).  Errors name the
 channels and their status, never the address or the code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from zhongtai.core.specs.notifiers import Delivery, Message
@@ -25,9 +29,25 @@ def require_channel(view: Any) -> None:
         )
 
 
-def deliver(view: Any, message: Message) -> Delivery:
-    """Offer *message* to every channel of *view*'s business; return the first ``sent`` delivery."""
+def _admit(platform: Any, business: str, message: Message, now: dt.datetime | None) -> None:
+    """Count *message* against the business's notifier rate limits; refuse it when over a limit."""
+    try:
+        from zhongtai.plugins.notifiers.outbox import admit_direct
+    except ImportError:  # no notifiers package: no notifier policy to obey
+        return
+    refused = admit_direct(platform, business, message.kind, message.recipient, now=now)
+    if refused is not None:
+        raise DeliveryFailedError(f"the verification code was not sent for business {business}: {refused}")
+
+
+def deliver(view: Any, message: Message, platform: Any = None, now: dt.datetime | None = None) -> Delivery:
+    """Offer *message* to every channel of *view*'s business; return the first ``sent`` delivery.
+
+    With *platform*, the notifier policy's rate limits are applied first (see the module).
+    """
     require_channel(view)
+    if platform is not None:
+        _admit(platform, view.code, message, now)
     result = view.explain(POINT, message=message)
     outcomes: list[str] = []
     for contribution in result.value:

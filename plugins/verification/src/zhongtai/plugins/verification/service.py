@@ -63,6 +63,14 @@ from zhongtai.plugins.verification.models import (
 )
 from zhongtai.plugins.verification.notify import deliver, require_channel
 from zhongtai.plugins.verification.subject import normalise_subject
+from zhongtai.plugins.verification.throttle import policy_for as throttle_policy
+from zhongtai.plugins.verification.throttle import (
+    record_failure,
+    record_success,
+    require_unlocked,
+    subject_keys,
+    take_send,
+)
 from zhongtai.plugins.verification.views import SessionView, SubmitOutcome, session_view
 
 log = logging.getLogger("zhongtai.verification")
@@ -221,7 +229,10 @@ class Verifier:
             require_channel(view)
         session_id = new_session_id()
         first = definition.steps[0]
-        challenge = self._issue(view, session_id, first, handlers[first], facts, now)
+        keys = self._subject_keys(business, facts)
+        with self._reading() as session:
+            require_unlocked(session, keys, now)
+        challenge = self._issue(view, session_id, first, handlers[first], facts, now, keys)
         row = SessionRow(
             id=session_id, business=business, flow=definition.name, status=OPEN, reason="", position=0,
             subject=mask_all(facts), facts=facts, created_at=now, updated_at=now,
@@ -264,6 +275,9 @@ class Verifier:
         catalog = self.catalog(row.business)
         handler = catalog.handler(step, row.business)
         facts = dict(row.facts or {})
+        keys = self._subject_keys(row.business, facts)
+        with self._reading() as session:
+            require_unlocked(session, keys, now)  # no guessing during a lock-out
         challenge = None
         if current.code_digest is not None and current.code_expires_at is not None:
             challenge = Challenge(current.code_digest, current.code_expires_at)
@@ -281,10 +295,14 @@ class Verifier:
         if outcome == "passed" and following is not None:
             next_handler = catalog.handler(following.component, row.business)
             next_facts = {**facts, **result.facts}
-            next_challenge = self._issue(view, row.id, following.component, next_handler, next_facts, now)
+            next_challenge = self._issue(view, row.id, following.component, next_handler, next_facts, now, keys)
         with self._writing(row.id, row.version) as session:
             row, steps = self._load(session, session_id)
             reason = _apply(session, row, steps, handler, result, outcome, next_challenge, now)
+            if outcome == "rejected" and record_failure(session, keys, self._throttle(row.business), now):
+                reason = f"{reason}; too many failed attempts for this subject: it is locked out for a while"
+            elif outcome == "passed":
+                record_success(session, keys, now)
             key, counter = result.replay_key, result.replay_counter
             if outcome == "passed" and key is not None and counter is not None \
                     and not _accept_once(session, key, counter, now):
@@ -315,7 +333,9 @@ class Verifier:
             raise ResendTooSoonError(
                 f"{current.sends} codes were already sent for {current.component}; start a new session")
         view = self.platform.business(row.business)
-        challenge = self._issue(view, row.id, current.component, handler, dict(row.facts or {}), now)
+        facts = dict(row.facts or {})
+        challenge = self._issue(view, row.id, current.component, handler, facts, now,
+                                self._subject_keys(row.business, facts))
         assert challenge is not None
         with self._writing(row.id, row.version) as session:
             row, steps = self._load(session, session_id)
@@ -355,15 +375,24 @@ class Verifier:
             raise SessionClosedError(
                 f"session {row.id} expired at {row.expires_at.isoformat(timespec='seconds')}; start a new one")
 
+    def _throttle(self, business: str) -> Any:
+        return throttle_policy(self.platform, business)[0]
+
+    def _subject_keys(self, business: str, facts: Mapping[str, str]) -> list[str]:
+        return subject_keys(throttle_policy(self.platform, business)[1], business, facts)
+
     def _issue(self, view: Any, session_id: str, step: str, handler: ComponentHandler,
-               facts: Mapping[str, str], now: dt.datetime) -> Challenge | None:
-        """For a code step: make a challenge and send its message (raises if it cannot be sent)."""
+               facts: Mapping[str, str], now: dt.datetime, keys: Sequence[str] = ()) -> Challenge | None:
+        """For a code step: count the send against the subject's throttle, make a challenge and send
+        its message (raises if it may not or cannot be sent; a failed delivery still counts)."""
         if not handler.sends_codes:
             return None
         challenge = handler.challenge(StepRequest(view.code, session_id, step, now, facts=dict(facts)))
         if challenge is None or challenge.message is None:
             raise FlowError(f"component {step!r} sends codes but issued no code")
-        deliver(view, challenge.message)
+        with self._writing() as session:
+            take_send(session, keys, self._throttle(view.code), now)
+        deliver(view, challenge.message, self.platform, now)
         return challenge
 
     def _fresh(self, result: StepResult) -> bool:
