@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.console.conftest import CSRF, SEALED, ConsoleClient, Teams
+from tests.console.conftest import CSRF, SEALED, ConsoleClient, Teams, seed_teams
 
 SECRET = "s3cr3t-unsubscribe-key"
 
@@ -312,5 +312,29 @@ def test_doctor_findings_show_on_the_businesses_they_concern(teams: Teams) -> No
         row = page.split('href="/console/b/mall"')[1].split("</tr>")[0]
         assert "invalid-config" in row and "prices" in row
         assert "invalid-config" not in page.split('href="/console/b/mall"')[0]
+    finally:
+        platform.close()
+
+
+def test_a_change_and_the_audit_filters_on_each_backend(registry_url: str) -> None:
+    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.gateway.app import create_app
+
+    seeded = seed_teams(registry_url)
+    platform = Platform(registry_url, refresh_interval=0)
+    try:
+        client = ConsoleClient(create_app(platform=platform))
+        client.login(seeded.edu)
+        preview = _preview(client, "edu.k12", "pricing.price-list", prices='{"math-101": "80.00"}')
+        assert preview.status_code == 200, preview.text[-1500:]
+        applied = client.post("/console/confirm", {"csrf": CSRF.search(preview.text).group(1),
+                                                   "change": SEALED.search(preview.text).group(1)})
+        assert applied.status_code == 303
+        rows = lambda query: client.get(f"/console/audit?{query}").text.count("<time ")  # noqa: E731
+        assert rows("business=edu") == 7  # 2 creates, 2 enables, 2 tokens, the console's enable at edu.k12
+        assert rows("business=edu.k12") == 2
+        assert rows(f"actor={seeded.edu_principal}") == 1
+        assert rows("plugin=pricing.price-list&since=1h") == 3
+        assert rows("business=edu&until=2000-01-01") == 0
     finally:
         platform.close()
