@@ -26,6 +26,7 @@ def pg_url():
 
 @pytest.mark.slow
 @pytest.mark.postgresql
+@pytest.mark.timeout(7200 if FULL else 300)
 def test_budget_and_per_user_limit_hold_under_16_racing_processes(pg_url, make_platform):
     platform = make_platform(pg_url)
     race.setup(platform, BUDGET, per_user_limit=1)
