@@ -128,6 +128,8 @@ def seed(url: str) -> Seeded:
                         actor="setup")
         platform.enable("notifiers.sms", "edu", config={"provider": "fake", "fake_name": "gateway-tests"},
                         actor="setup")
+        platform.enable("notifiers.templates", "edu", config={"templates": {"login_code": {
+            "kind": "verification", "body": "Your code is {{ code }}"}}}, actor="setup")
         platform.enable("telecom-echannel.resolver", "telecom.echannel",
                         config={"routes": {"wap": "telecom.echannel.wap"}}, actor="setup")
         manage = tokens.create(platform, business="edu", scope="manage", name="edu-ops", actor="setup")

@@ -68,3 +68,18 @@ def test_verification_start_and_submit_within_the_tokens_subtree(server, module_
         assert foreign.status_code == 403
         assert mall.get(f"/v1/verification/sessions/{session['id']}").status_code == 403
         assert edu.get(f"/v1/verification/sessions/{session['id']}").json()["id"] == session["id"]
+
+
+def test_a_message_from_a_template_is_sent_once_per_idempotency_key(server, module_registry):
+    body = {"kind": "verification", "recipient": {"phone": "13800000000"}, "template": "login_code",
+            "variables": {"code": "123456"}}
+    with server.client(module_registry.call_edu, **{"X-Zhongtai-Business": "edu"}) as edu:
+        first = edu.post("/v1/notifiers/messages", json=body, headers={"Idempotency-Key": "login-42"})
+        assert first.status_code == 202, first.text
+        answer = first.json()
+        assert answer["state"] == "pending" and answer["duplicate"] is False
+        again = edu.post("/v1/notifiers/messages", json=body, headers={"Idempotency-Key": "login-42"})
+        assert again.status_code == 202 and again.json()["id"] == answer["id"]
+        unknown = edu.post("/v1/notifiers/messages", json={**body, "template": "no-such-template"})
+        assert unknown.status_code in (400, 404, 422), unknown.text
+        assert unknown.headers["content-type"] == "application/problem+json"

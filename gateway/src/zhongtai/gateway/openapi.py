@@ -80,7 +80,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         parameters.append({"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}})
     success: dict[str, Any] = {"description": "OK", "content": {op.response_media_type: {
         "schema": op.response_schema if op.response_media_type == "application/json" else {"type": "string"}}}}
-    responses: dict[str, Any] = {"200": success}
+    responses: dict[str, Any] = {str(op.success_status): success}
     if op.method == "POST" and op.operation_id == "admin_create_business":
         responses["201"] = {**success, "description": "Created"}
     if op.conditional:

@@ -78,5 +78,7 @@ class Operation:
     parameters: tuple[Mapping[str, Any], ...] = ()
     #: answers with 304 to a matching If-None-Match (the reply carries an ETag)
     conditional: bool = False
+    #: the status of a successful answer, for the OpenAPI document (201, 202 ...)
+    success_status: int = 200
     #: run on the event loop instead of a worker thread (no thread hop; the handler must never block on I/O)
     inline: bool = False

@@ -70,7 +70,8 @@ def page(document: dict[str, Any]) -> str:
             body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if body is not None:
                 parts.append(f"<p>Request body (JSON):</p><pre>{_linked(body)}</pre>")
-            ok = op.get("responses", {}).get("200", {}).get("content", {})
+            success: Any = next((r for s, r in op.get("responses", {}).items() if s.startswith("2")), {})
+            ok = success.get("content", {}) if isinstance(success, dict) else {}
             for media, content in ok.items():
                 parts.append(f"<p>Answer ({escape(media)}):</p><pre>{_linked(content.get('schema', {}))}</pre>")
             errors = [s for s in op.get("responses", {}) if s[0] in "45"]
