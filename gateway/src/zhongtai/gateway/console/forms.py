@@ -18,6 +18,7 @@ removes it.  Values are parsed exactly like ``zhongtai plugins enable --set``
 from __future__ import annotations
 
 import json
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -44,6 +45,14 @@ class FormField:
     help: str
     choices: tuple[tuple[str, str], ...] = ()  # (value, label) for choice widgets
     stored_secret: bool = False  # a secret value is stored at this level
+
+
+_QUALIFIED = re.compile(r"(?<!['\"\w.])(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)")  # not inside a quoted Literal
+
+
+def _short(label: str) -> str:
+    """A type label without module paths (``tuple[zhongtai.x.RateLimit, ...]`` -> ``tuple[RateLimit, ...]``)."""
+    return _QUALIFIED.sub(r"\1", label)
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -87,12 +96,12 @@ def form_fields(cls: type | None, own: Mapping[str, Any]) -> list[FormField]:
     for described in describe_fields(cls):
         attribute = attributes[described.name]
         if attribute.metadata.get(SECRET):
-            fields.append(FormField(described.name, described.type, SECRET_INPUT, "", "", described.required,
+            fields.append(FormField(described.name, _short(described.type), SECRET_INPUT, "", "", described.required,
                                     described.help, stored_secret=own.get(described.name) not in (None, "")))
             continue
         widget, choices = _widget(attribute.type)
         default = "" if described.required else _text(described.default)
-        fields.append(FormField(described.name, described.type, widget, _text(own.get(described.name)), default,
+        fields.append(FormField(described.name, _short(described.type), widget, _text(own.get(described.name)), default,
                                 described.required, described.help, choices))
     return fields
 
