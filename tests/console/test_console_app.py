@@ -339,3 +339,12 @@ def test_a_change_and_the_audit_filters_on_each_backend(registry_url: str) -> No
         assert rows("business=edu&until=2000-01-01") == 0
     finally:
         platform.close()
+
+
+def test_oversized_forms_are_refused_before_they_are_read(console, teams: Teams) -> None:
+    client = console()
+    client.login(teams.admin)
+    csrf = client.csrf("/console/map")
+    answer = client.post("/console/b/edu/plugins/pricing.price-list",
+                         {"csrf": csrf, "op": "enable", "field.prices": "x" * 1_100_000})
+    assert answer.status_code == 413 and "too large" in answer.text

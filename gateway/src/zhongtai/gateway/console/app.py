@@ -50,6 +50,8 @@ PREVIEW_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; fra
 LOGIN_SCOPES = (tokens.MANAGE, tokens.ADMIN)
 CALL_ONLY = N_("This token may only call extension points; log in with a manage or admin token.")
 STATIC = Path(__file__).parent / "static"
+MAX_FORM_BYTES = 1_048_576  # a form larger than this is refused before it is read
+TOO_LARGE = N_("The form is too large (or its length is unknown).")
 
 
 class Page:
@@ -163,6 +165,11 @@ class Console:
             if isinstance(page, Response):
                 return page
             if post:
+                length = request.headers.get("content-length", "")
+                if not length.isdigit() or int(length) > MAX_FORM_BYTES:
+                    with i18n.active(page.locale):
+                        message = _(TOO_LARGE)
+                    return page.html("error.html", 413, title=N_("Refused"), message=message)
                 form = await request.form(max_files=0, max_fields=2000)
                 page.form = {k: v for k, v in form.items() if isinstance(v, str)}
                 try:
