@@ -6,7 +6,11 @@ Prints, from one run on one machine:
     (target <= 1.1x);
   * how that cost moves from 10 to 5,000 installed plugins and from 1 to 10,000
     businesses (target: flat within 10%);
-  * for reference, pluggy's own ``subset_hook_caller`` with the same 5 of 500 and 5,000.
+  * for reference, pluggy's own ``subset_hook_caller`` with the same 5 of 500 and 5,000;
+  * the cost of OpenTelemetry tracing (docs/observability.md): ``Platform.call`` with no
+    tracer provider set ("tracing off") against the same call path without the telemetry
+    check (the kernel before tracing; target <= 1.05x), and with the SDK's tracer provider,
+    a batch span processor and an exporter that drops everything ("tracing on").
 
 Measurements interleave the contenders round by round and report medians, so
 machine noise hits all of them alike.
@@ -33,6 +37,9 @@ from zhongtai.core.runtime import Platform
 from zhongtai.core.specs import pricing as pricing_specs
 
 ACTIVE = 5
+UNTRACED = "call path without the telemetry check (10, 1)"
+TRACING_OFF = "Platform.call, tracing off (10, 1)"
+TRACING_ON = "Platform.call, tracing on: SDK, dropping exporter"
 PRICE = pricing_specs.Money(Decimal("9.90"), "CNY")
 
 
@@ -109,6 +116,57 @@ def pluggy_subset(installed: int) -> Callable[[], Any]:
     return lambda: subset(sku="s", request=None, context=None)
 
 
+def untraced_call(platform: Platform, code: str, point_name: str, kwargs: dict[str, Any]) -> Any:
+    """``Platform.call`` as it was before tracing: plan, checks, runner -- nothing else."""
+    plans, plan = platform._plan(code, point_name)
+    if plans.suspended_by is not None:
+        raise AssertionError("suspended")
+    missing = [a for a in plan.point.inputs if a not in kwargs]
+    if missing:
+        raise AssertionError(missing)
+    return plan.runner(plan.point, plan.entries, kwargs, None)
+
+
+class TracingSwitch:
+    """Sets and clears the API's global tracer provider around the traced contender only.
+
+    The API lets a provider be set once per process; a benchmark interleaving traced and
+    untraced rounds writes the global directly (nothing outside this benchmark may do so).
+    """
+
+    def __init__(self) -> None:
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+        class Dropping(SpanExporter):
+            def export(self, spans: Any) -> SpanExportResult:
+                return SpanExportResult.SUCCESS
+
+        self._api = trace
+        self.provider = TracerProvider()
+        self.provider.add_span_processor(BatchSpanProcessor(Dropping()))
+
+    def traced(self, call: Callable[[], Any]) -> Callable[[], Any]:
+        api, provider = self._api, self.provider
+
+        def run() -> Any:
+            api._TRACER_PROVIDER = provider
+            try:
+                return call()
+            finally:
+                api._TRACER_PROVIDER = None
+
+        return run
+
+    def timed(self, call: Callable[[], Any], number: int) -> float:
+        self._api._TRACER_PROVIDER = self.provider
+        try:
+            return timed(call, number)
+        finally:
+            self._api._TRACER_PROVIDER = None
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     number = 2_000
@@ -123,7 +181,17 @@ def main() -> int:
             platforms.append(platform)
             contenders[f"zhongtai, {installed:>5} installed, {businesses:>6} businesses"] = call
         subsets = {f"pluggy subset_hook_caller, 5 of {n}": pluggy_subset(n) for n in (500, 5_000)}
-        samples: dict[str, list[float]] = {name: [] for name in (*contenders, *subsets)}
+        small = platforms[0]
+        arguments = {"sku": "s", "request": None}
+        tracing = TracingSwitch()
+        traced_contenders: dict[str, Callable[[], Any]] = {
+            UNTRACED: lambda: untraced_call(small, "corp", "pricing.base_price", dict(arguments)),
+            TRACING_OFF: lambda: small.call("corp", "pricing.base_price", dict(arguments), None),
+        }
+        traced_call = traced_contenders[TRACING_OFF]
+        assert traced_call() == PRICE and tracing.traced(traced_call)() == PRICE
+        samples: dict[str, list[float]] = {name: [] for name in (*contenders, *subsets, *traced_contenders,
+                                                                 TRACING_ON)}
         order = list(contenders.items())
         for round_number in range(rounds):
             # rotate the order each round so no contender always runs first or last
@@ -132,6 +200,11 @@ def main() -> int:
                 samples[name].append(timed(call, number))
             for name, call in subsets.items():
                 samples[name].append(timed(call, 100))
+            pair = list(traced_contenders.items())
+            for name, call in pair if round_number % 2 else pair[::-1]:
+                samples[name].append(timed(call, number))
+            samples[TRACING_ON].append(tracing.timed(traced_call, number // 4))
+        tracing.provider.shutdown()
         for platform in platforms:
             platform.registry.close()
 
@@ -145,12 +218,18 @@ def main() -> int:
     for name, value in best.items():
         print(f"{name:<50} {value * 1e6:>8.2f} {value / baseline:>12.2f} {median[name] * 1e6:>10.2f} "
               f"{median[name] / baseline_median:>12.2f}")
-    ours = [v for n, v in best.items() if n.startswith("zhongtai")]
+    ours = [v for n, v in best.items() if n.startswith("zhongtai,")]
     worst = max(ours) / baseline
     flat = max(ours) / min(ours)
     print()
     print(f"worst zhongtai / dedicated pluggy PM      : {worst:.2f}x  (target <= 1.10x)")
     print(f"flatness max/min over installed x business : {flat:.2f}x  (target <= 1.10x)")
+    off = best[TRACING_OFF] / best[UNTRACED]
+    on = best[TRACING_ON] / best[UNTRACED]
+    print(f"tracing off (no provider) / untraced call   : {off:.2f}x  (target <= 1.05x; "
+          f"median {median[TRACING_OFF] / median[UNTRACED]:.2f}x)")
+    print(f"tracing on (SDK, dropping exporter) / untraced: {on:.2f}x  (reported; "
+          f"median {median[TRACING_ON] / median[UNTRACED]:.2f}x)")
     return 0
 
 

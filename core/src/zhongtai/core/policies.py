@@ -69,6 +69,23 @@ class TraceStep:
     seconds: float = 0.0
 
 
+class Steps(list[TraceStep]):
+    """A trace that is also told when each implementation starts (telemetry opens a span there).
+
+    A plain ``list`` works as a trace too; the runners call :meth:`begin` only on ``Steps``.
+    """
+
+    def begin(self, entry: PlanEntry) -> None:
+        """*entry*'s implementation is about to run."""
+
+
+def _started(trace: list[TraceStep], entry: PlanEntry) -> float:
+    """When an implementation starts, for a trace step's duration (and ``Steps.begin``)."""
+    if isinstance(trace, Steps):
+        trace.begin(entry)
+    return time.perf_counter()
+
+
 @attrs.frozen
 class Contribution:
     """A collect policy's element: a result kept with the plugin that produced it."""
@@ -184,7 +201,7 @@ def run_first(
 ) -> Any:
     """The first non-``None`` answer in plan order (most specific business first)."""
     for entry in entries:
-        started = time.perf_counter() if trace is not None else 0.0
+        started = _started(trace, entry) if trace is not None else 0.0
         try:
             result = _call(point, entry, kwargs)
         except _Failed as failure:
@@ -206,7 +223,7 @@ def run_pipeline(
     assert name is not None
     value = kwargs[name]
     for entry in entries:
-        started = time.perf_counter() if trace is not None else 0.0
+        started = _started(trace, entry) if trace is not None else 0.0
         try:
             result = _call(point, entry, kwargs)
         except _Failed as failure:
@@ -229,7 +246,7 @@ def run_collect(
     """Every non-``None`` result, each kept with its plugin, in plan order."""
     collected = []
     for entry in entries:
-        started = time.perf_counter() if trace is not None else 0.0
+        started = _started(trace, entry) if trace is not None else 0.0
         try:
             result = _call(point, entry, kwargs)
         except _Failed as failure:
@@ -250,7 +267,7 @@ def run_merge(
     combine = point.combine
     merged: Any = None
     for entry in entries:
-        started = time.perf_counter() if trace is not None else 0.0
+        started = _started(trace, entry) if trace is not None else 0.0
         try:
             result = _call(point, entry, kwargs)
         except _Failed as failure:
@@ -276,7 +293,7 @@ def run_deny_overrides(
     allow: Verdict | None = None
     deny: Verdict | None = None
     for entry in entries:
-        started = time.perf_counter() if trace is not None else 0.0
+        started = _started(trace, entry) if trace is not None else 0.0
         try:
             result: Decision | None = _call(point, entry, kwargs)
         except _Failed as failure:

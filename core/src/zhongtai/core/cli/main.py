@@ -8,6 +8,7 @@ commands that need them, so ``zhongtai --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -83,9 +84,14 @@ class RootGroup(LazyGroup):
               help="Registry database (default: sqlite:///zhongtai.db; env ZHONGTAI_DATABASE_URL).")
 @click.option("--as", "actor", envvar="ZHONGTAI_ACTOR", metavar="ACTOR",
               help="Who is making changes, for the audit log (default: the OS user; env ZHONGTAI_ACTOR).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), envvar="ZHONGTAI_LOG_FORMAT",
+              help="Structured log lines on stderr: key=value text or JSON (env ZHONGTAI_LOG_FORMAT).")
+@click.option("--log-level", metavar="SPEC", envvar="ZHONGTAI_LOG_LEVEL",
+              help="Log level, per module if you like: info,zhongtai.gateway=debug (env ZHONGTAI_LOG_LEVEL).")
 @click.version_option(package_name="zhongtai-core", prog_name="zhongtai")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None, actor: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, actor: str | None, log_format: str | None,
+        log_level: str | None) -> None:
     """zhongtai -- per-business plugins for a business middle platform (中台).
 
     \b
@@ -94,6 +100,14 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None) -> None
       zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9
       zhongtai call pricing.base_price --business edu.k12 --input @req.json --explain
     """
+    if log_format or log_level:
+        from zhongtai.core import logs
+
+        logs.configure(log_format or "text", log_level or "info")
+    if os.environ.get("OTEL_TRACES_EXPORTER"):  # tracing: see docs/observability.md
+        from zhongtai.core import telemetry
+
+        telemetry.configure_from_env()
     state = CliState(database_url, actor)
     ctx.obj = state
     ctx.call_on_close(state.close)

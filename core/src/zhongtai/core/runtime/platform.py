@@ -26,8 +26,9 @@ from typing import Any
 
 import attrs
 import pluggy
+from opentelemetry import trace as _otel_trace
 
-from zhongtai.core import management
+from zhongtai.core import management, telemetry
 from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.domains import DomainInfo, discover_domains, load_domains
 from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError
@@ -43,6 +44,7 @@ from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.metrics import Metrics
 from zhongtai.core.runtime.plan import CallPlan, compile_plan, order_key
 from zhongtai.core.runtime.timeouts import CallTimeouts
+from zhongtai.core.telemetry import SWITCH as TELEMETRY_SWITCH
 
 
 @attrs.frozen
@@ -351,6 +353,33 @@ class Platform:
         return self._plan(code, point_name)[1]
 
     def call(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None) -> Any:
+        """Run *point_name* for *code*; steps go to *trace* when given (see :mod:`zhongtai.core.policies`)."""
+        # two attribute reads while no tracer provider is set and no log reads the business (the hot path)
+        if _otel_trace._TRACER_PROVIDER is not None or TELEMETRY_SWITCH.business_context:
+            return self._observed_call(code, point_name, kwargs, trace)
+        return self._dispatch(code, point_name, kwargs, trace)
+
+    def _observed_call(self, code: str, point_name: str, kwargs: dict[str, Any],
+                       trace: list[TraceStep] | None) -> Any:
+        """:meth:`call` in a span with a child span per plugin contribution, and the business in context."""
+        tracer = telemetry.tracer()
+        if tracer is None:
+            token = telemetry.enter_business(code)
+            try:
+                return self._dispatch(code, point_name, kwargs, trace)
+            finally:
+                telemetry.leave_business(token)
+        with telemetry.business_scope(code), telemetry.span(
+                tracer, f"{telemetry.CALL_SPAN} {point_name}",
+                {telemetry.BUSINESS: code, telemetry.EXTENSION_POINT: point_name}) as span:
+            telemetry.describe_plan(span, self.plan(code, point_name))
+            steps = telemetry.SpanSteps(tracer, trace)
+            try:
+                return self._dispatch(code, point_name, kwargs, steps)
+            finally:
+                steps.close()
+
+    def _dispatch(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None) -> Any:
         plans, plan = self._plan(code, point_name)
         suspended_by = plans.suspended_by
         if suspended_by is not None:

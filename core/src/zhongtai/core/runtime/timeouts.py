@@ -17,6 +17,7 @@ line of defence; this is the second.
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -43,10 +44,13 @@ class CallTimeouts:
         return seconds if seconds is not None and seconds > 0 else None
 
     def bound(self, function: Callable[..., Any], seconds: float) -> Callable[..., Any]:
-        """*function* run in the pool, raising :class:`PluginTimeout` after *seconds*."""
+        """*function* run in the pool, raising :class:`PluginTimeout` after *seconds*.
+
+        It runs in a copy of the caller's context, so the business and the current span go along.
+        """
 
         def bounded(*args: Any) -> Any:
-            future = self._executor().submit(function, *args)
+            future = self._executor().submit(contextvars.copy_context().run, function, *args)
             try:
                 return future.result(timeout=seconds)
             except concurrent.futures.TimeoutError:
