@@ -94,7 +94,8 @@ def _campaign(row: CampaignRow, counts: CampaignCounts | None = None) -> Campaig
 
 
 # -- audience files --------------------------------------------------------------------------
-def _recipient_and_variables(row: Mapping[str, Any], line: int) -> tuple[Recipient, dict[str, Any]]:
+def audience_row(row: Mapping[str, Any], line: int) -> tuple[Recipient, dict[str, Any]]:
+    """One audience row -> (recipient, template variables); UserError naming *line* if it has no address."""
     values = {k.strip(): v for k, v in row.items() if k is not None}
     fields = {name: (str(values[name]).strip() or None) if values.get(name) not in (None, "") else None
               for name in ADDRESS_FIELDS}
@@ -136,7 +137,7 @@ def _read_jsonl(handle: io.TextIOBase) -> Iterator[tuple[Recipient, dict[str, An
         count += 1
         if count > MAX_ROWS:
             raise UserError(f"an audience may have at most {MAX_ROWS} recipients")
-        yield _recipient_and_variables(row, line_number)
+        yield audience_row(row, line_number)
 
 
 def _read_csv(handle: io.TextIOBase) -> Iterator[tuple[Recipient, dict[str, Any]]]:
@@ -150,7 +151,7 @@ def _read_csv(handle: io.TextIOBase) -> Iterator[tuple[Recipient, dict[str, Any]
                 raise UserError(f"an audience may have at most {MAX_ROWS} recipients")
             if None in row:
                 raise UserError(f"audience row {reader.line_num}: more fields than the header names")
-            yield _recipient_and_variables(row, reader.line_num)
+            yield audience_row(row, reader.line_num)
     except csv.Error as exc:
         raise UserError(f"audience file is not valid CSV: {exc}") from None
 

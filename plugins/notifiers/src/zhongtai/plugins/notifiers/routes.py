@@ -1,21 +1,30 @@
-"""The notifiers package's gateway route: ``POST /v1/notifiers/messages`` (``zhongtai.gateway.routes``).
+"""The notifiers package's gateway routes (``zhongtai.gateway.routes``).
 
-Send a message from a template to a recipient, for the request's business: the
-message is accepted into the outbox (rendered now, delivered by ``zhongtai notify
-worker``) and the answer is ``202`` with its id, state and due time.  The
-request's ``Idempotency-Key`` is also the outbox's idempotency key, so a retry --
-through any gateway process -- sends the message once (``duplicate: true``).
+* ``POST /v1/notifiers/messages`` -- send a message from a template to a
+  recipient, for the request's business: the message is accepted into the outbox
+  (rendered now, delivered by ``zhongtai notify worker``) and the answer is ``202``
+  with its id, state and due time.  The request's ``Idempotency-Key`` is also the
+  outbox's idempotency key, so a retry -- through any gateway process -- sends the
+  message once (``duplicate: true``).
+* ``POST /v1/notifiers/campaigns`` -- create a campaign for the request's business
+  from an inline audience (``manage`` scope; at most :data:`MAX_INLINE_AUDIENCE`
+  rows -- larger audiences go through ``zhongtai notify campaign create``);
+  ``GET /v1/notifiers/campaigns/{campaign}`` -- the campaign with its counts;
+  ``POST /v1/notifiers/campaigns/{campaign}/pause|resume|cancel`` (``manage``).
+  A campaign is reachable only by tokens whose subtree covers its business; the
+  changes are audited registry changes by the token's principal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from zhongtai.core.jsonio import from_json
+from zhongtai.core.errors import UserError
+from zhongtai.core.jsonio import from_json, to_json
 from zhongtai.core.specs.notifiers import Recipient
 
 
@@ -53,14 +62,98 @@ def _send(call: Any) -> Any:
                   "duplicate": result.duplicate, "reason": result.reason or ""}, status=202)
 
 
+
+# -- campaigns -------------------------------------------------------------------------------
+MAX_INLINE_AUDIENCE = 10_000
+
+
+@attrs.frozen
+class CampaignRequest:
+    """A template, an inline audience (rows of phone/email/webhook/user_id/timezone + variables), a start time."""
+
+    template: str
+    audience: Sequence[Mapping[str, Any]]
+    start_at: str | None = None
+    kind: str = "marketing"
+    name: str = ""
+
+
+CAMPAIGN = {"name": "campaign", "in": "path", "required": True, "schema": {"type": "string"}}
+CAMPAIGN_SCHEMA = {"type": "object", "required": ["id", "business", "status", "template"],
+                   "properties": {"id": {"type": "string"}, "business": {"type": "string"},
+                                  "status": {"type": "string"}, "template": {"type": "string"},
+                                  "audience": {"type": "integer"}, "counts": {"type": ["object", "null"]}}}
+
+
+def _answer(found: Any) -> Any:
+    return to_json(found)
+
+
+def _create_campaign(call: Any) -> Any:
+    from zhongtai.plugins.notifiers import campaigns
+
+    request: CampaignRequest = from_json(call.body, CampaignRequest, path="body")
+    if len(request.audience) > MAX_INLINE_AUDIENCE:
+        raise UserError(f"an inline audience may have at most {MAX_INLINE_AUDIENCE} rows; use the CLI for more")
+    start = None
+    if request.start_at is not None:
+        try:
+            start = dt.datetime.fromisoformat(request.start_at)
+        except ValueError:
+            raise UserError(f"start_at must be an ISO 8601 time with offset, got {request.start_at!r}") from None
+    rows = [campaigns.audience_row(row, number) for number, row in enumerate(request.audience, start=1)]
+    created = campaigns.create_campaign(call.platform, call.business, template=request.template, audience=rows,
+                                        start_at=start, kind=request.kind, name=request.name,
+                                        actor=call.principal.actor)
+    return _answer(created)
+
+
+def _owned(call: Any, scope: str) -> Any:
+    from zhongtai.plugins.notifiers import campaigns
+
+    found = campaigns.campaign(call.platform, call.path_params["campaign"])
+    call.principal.require(scope, found.business)
+    return found
+
+
+def _show_campaign(call: Any) -> Any:
+    return _answer(_owned(call, "call"))
+
+
+def _change_campaign(name: str) -> Any:
+    def handler(call: Any) -> Any:
+        from zhongtai.plugins.notifiers import campaigns
+
+        found = _owned(call, "manage")
+        return _answer(getattr(campaigns, name)(call.platform, found.id, actor=call.principal.actor))
+
+    return handler
+
+
 def routes(platform: Any, schemas: Any) -> list[Any]:
     """The operations this package adds to the gateway."""
     from zhongtai.gateway.operations import Operation
     from zhongtai.gateway.schemas import INPUT
 
-    return [Operation(
+    operations = [Operation(
         "POST", "/v1/notifiers/messages", "notifiers_send", "Send a message from a template", _send,
         tags=("notifiers",), request_schema=schemas.schema(SendRequest, INPUT), response_schema=RESULT,
         success_status=202,
         description="Accepted into the outbox; Idempotency-Key doubles as the outbox's key (sent once).",
     )]
+    tags = ("notifiers",)
+    operations += [
+        Operation("POST", "/v1/notifiers/campaigns", "notifiers_campaign_create",
+                  "Create a campaign (inline audience)", _create_campaign, scope="manage", tags=tags,
+                  request_schema=schemas.schema(CampaignRequest, INPUT), response_schema=CAMPAIGN_SCHEMA),
+        Operation("GET", "/v1/notifiers/campaigns/{campaign}", "notifiers_campaign_show",
+                  "A campaign with its counts", _show_campaign, business=False, tags=tags, parameters=(CAMPAIGN,),
+                  response_schema=CAMPAIGN_SCHEMA),
+    ]
+    for name, summary in (("pause", "Pause a campaign"), ("resume", "Resume a paused campaign"),
+                          ("cancel", "Cancel a campaign")):
+        operations.append(Operation("POST", f"/v1/notifiers/campaigns/{{campaign}}/{name}",
+                                    f"notifiers_campaign_{name}", summary, _change_campaign(name), scope="manage",
+                                    business=False, tags=tags, parameters=(CAMPAIGN,),
+                                    response_schema=CAMPAIGN_SCHEMA))
+    return operations
