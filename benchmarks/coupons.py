@@ -201,15 +201,7 @@ def bench_redeem(processes: int, per_process: int) -> float:
     return total / (max(ends) - start_at)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 issued, 200,000 rows for the wallet")
-    args = parser.parse_args()
-    issue_count, wallet_rows, lookups, per_process = ((20_000, 200_000, 500, 100) if args.quick
-                                                      else (1_000_000, 10_000_000, 2000, 400))
-    import zhongtai.core.runtime
-    import zhongtai.plugins.coupons.redemption  # noqa: F401 - both imported before forking
-
+def _report_issue(issue_count: int) -> None:
     print(f"issuing {issue_count:,} coupons on PostgreSQL (bulk job, batches of 5,000) vs a raw COPY of the same rows",
           flush=True)
     ours, raw = bench_issue(issue_count)
@@ -217,6 +209,8 @@ def main() -> int:
     print(f"  bulk job   {ours:8.2f} s  {issue_count / ours:10,.0f} coupons/s")
     print(f"  ratio job / raw COPY: {ours / raw:.2f}x (target <= 2x)", flush=True)
 
+
+def _report_wallet(wallet_rows: int, lookups: int) -> None:
     print(f"\nwallet: first page of a random user's coupons, {wallet_rows:,} coupons in the table "
           f"(10 per user), {lookups} lookups", flush=True)
     times, bare, plan = bench_wallet(wallet_rows, lookups)
@@ -227,12 +221,32 @@ def main() -> int:
     print("  target: wallet() p99 <= 5 ms")
     print("  plan:\n    " + plan.replace("\n", "\n    "), flush=True)
 
+
+def _report_redeem(per_process: int) -> None:
     print(f"\nredemptions (reserve + confirm, {per_process} per process) on PostgreSQL", flush=True)
     rates = {}
     for processes in (1, 2, 4):
         rates[processes] = bench_redeem(processes, per_process)
         print(f"  {processes} process(es): {rates[processes]:8.1f} redemptions/s "
               f"({rates[processes] / rates[1]:.2f}x one process)", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 issued, 200,000 rows for the wallet")
+    parser.add_argument("--only", choices=("issue", "wallet", "redeem"), help="run one part")
+    args = parser.parse_args()
+    issue_count, wallet_rows, lookups, per_process = ((20_000, 200_000, 500, 100) if args.quick
+                                                      else (1_000_000, 10_000_000, 2000, 400))
+    import zhongtai.core.runtime
+    import zhongtai.plugins.coupons.redemption  # noqa: F401 - both imported before forking
+
+    if args.only in (None, "issue"):
+        _report_issue(issue_count)
+    if args.only in (None, "wallet"):
+        _report_wallet(wallet_rows, lookups)
+    if args.only in (None, "redeem"):
+        _report_redeem(per_process)
     return 0
 
 

@@ -33,16 +33,26 @@ def check_symbol(body: str) -> str:
     return CHECK_ALPHABET[number % 37]
 
 
+#: Every 10-bit value as its two symbols: a code's body is ten lookups.
+_PAIRS = [ALPHABET[value >> 5] + ALPHABET[value & 31] for value in range(1024)]
+_SHIFTS = tuple(range(BITS - 10, -1, -10))
+_BYTES = 13  # 104 random bits drawn per code; the top 100 are used
+
+
+def _encode(number: int) -> str:
+    return "".join([_PAIRS[(number >> shift) & 1023] for shift in _SHIFTS]) + CHECK_ALPHABET[number % 37]
+
+
 def new_code() -> str:
     """A fresh unguessable code (canonical, 21 symbols)."""
-    number = int.from_bytes(secrets.token_bytes(13), "big") >> (104 - BITS)
-    body = "".join(ALPHABET[(number >> shift) & 31] for shift in range(BITS - 5, -1, -5))
-    return body + CHECK_ALPHABET[number % 37]
+    return _encode(int.from_bytes(secrets.token_bytes(_BYTES), "big") >> (_BYTES * 8 - BITS))
 
 
 def new_codes(count: int) -> list[str]:
-    """*count* fresh codes (for bulk issuing)."""
-    return [new_code() for _ in range(count)]
+    """*count* fresh codes (bulk issuing: one draw from the OS for all of them)."""
+    raw = secrets.token_bytes(_BYTES * count)
+    drop = _BYTES * 8 - BITS
+    return [_encode(int.from_bytes(raw[k:k + _BYTES], "big") >> drop) for k in range(0, _BYTES * count, _BYTES)]
 
 
 def normalize(text: str) -> str | None:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from zhongtai.core.errors import BusinessSuspended, NotFound, UserError
@@ -199,8 +199,7 @@ def issue_batch(session: Session, row: TemplateRow, business: str, users: Sequen
         wanted = sorted(set(users) - set(refused))
         for start in range(0, len(wanted), 5000):
             counted = connection.execute(
-                select(CouponRow.user_id, func.count()).where(
-                    CouponRow.template_id == row.id, CouponRow.user_id.in_(bindparam("users", expanding=True)))
+                select(CouponRow.user_id, func.count()).where(CouponRow.template_id == row.id, _among(connection))
                 .group_by(CouponRow.user_id), {"users": wanted[start:start + 5000]})
             held.update((str(user), int(count)) for user, count in counted)
     room = None if row.max_issued is None else row.max_issued - row.issued
@@ -218,7 +217,7 @@ def issue_batch(session: Session, row: TemplateRow, business: str, users: Sequen
             continue
         held[user] = held.get(user, 0) + 1
         accepted.append(user)
-    issued = [(user, codebook.new_code()) for user in accepted]
+    issued = list(zip(accepted, codebook.new_codes(len(accepted)), strict=True))
     ids: list[int] = []
     if issued:
         valid_from, valid_until = terms_of(row).window(now)
@@ -238,6 +237,13 @@ def issue_batch(session: Session, row: TemplateRow, business: str, users: Sequen
     return Batch(issued, refused, exhausted, ids)
 
 
+def _among(connection: Connection) -> Any:
+    """``user_id`` among the bound list ``users``: one array parameter on PostgreSQL, an IN list elsewhere."""
+    if connection.dialect.name == "postgresql":
+        return CouponRow.user_id == any_(bindparam("users", type_=ARRAY(String)))
+    return CouponRow.user_id.in_(bindparam("users", expanding=True))
+
+
 def _utc_naive(value: dt.datetime | None) -> dt.datetime | None:
     return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None)
 
@@ -247,10 +253,14 @@ def _write(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         raw = connection.connection.driver_connection
         assert raw is not None
+        times: dict[dt.datetime | None, dt.datetime | None] = {}  # a batch shares its few instants
         with raw.cursor() as cursor, cursor.copy(f"COPY zt_coupon ({', '.join(_COPY_COLUMNS)}) FROM STDIN") as copy:
             for code, template, business, user, state, at, start, end, job, request in rows:
-                copy.write_row((code, template, business, user, state, _utc_naive(at), _utc_naive(start),
-                                _utc_naive(end), job, request))
+                for moment in (at, start, end):
+                    if moment not in times:
+                        times[moment] = _utc_naive(moment)
+                copy.write_row((code, template, business, user, state, times[at], times[start], times[end], job,
+                                request))
         return
     connection.execute(insert(CouponRow), [dict(zip(_COPY_COLUMNS, values, strict=True)) for values in rows])
 
