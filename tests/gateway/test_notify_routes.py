@@ -18,7 +18,9 @@ def server(module_serve, module_registry):
         content.approve_template(platform, "edu", "notice", actor="setup")
     finally:
         platform.close()
-    return module_serve(module_registry.url)
+    with pytest.MonkeyPatch.context() as patch:  # the provider account's secret, in the gateway's environment
+        patch.setenv("ZT_GATEWAY_TEST_SMS_KEY", "receipt-signing-key")
+        return module_serve(module_registry.url)
 
 
 def test_campaigns_through_the_gateway_within_the_tokens_subtree(server, module_registry):
@@ -48,3 +50,34 @@ def test_campaigns_through_the_gateway_within_the_tokens_subtree(server, module_
         assert bad.status_code in (400, 422) and "no phone, email" in bad.text
         missing = manage.get("/v1/notifiers/campaigns/cmp_nope", headers={"X-Zhongtai-Business": "edu"})
         assert missing.status_code == 404
+
+
+def test_signed_delivery_receipts_are_recorded_once(server, module_registry):
+    from zhongtai.plugins.notifiers import accounts, outbox, receipts
+    from zhongtai.sdk import Recipient
+
+    platform = Platform(module_registry.url, refresh_interval=0)
+    try:
+        accounts.add_account(platform, "sms-receipts", channel="sms", provider="fake", settings={},
+                             secret="env:ZT_GATEWAY_TEST_SMS_KEY", businesses=["edu"], actor="setup")
+        sent = outbox.send(platform, "edu", kind="notification", recipient=Recipient(phone="13800000009"),
+                           template="notice", variables={"name": "Cy"})
+    finally:
+        platform.close()
+    secret = "receipt-signing-key"  # ZT_GATEWAY_TEST_SMS_KEY in the gateway's environment (see `server`)
+    body = {"receipts": [{"id": "r-1", "reference": sent.id, "status": "delivered", "detail": "DELIVRD"},
+                         {"id": "r-2", "reference": "msg_unknown", "status": "delivered"}]}
+    with server.client(module_registry.admin) as provider:
+        unsigned = provider.post("/v1/notifiers/receipts/sms-receipts", json=body)
+        assert unsigned.status_code == 403
+        headers = {"X-Zhongtai-Signature": receipts.sign(secret, body)}
+        first = provider.post("/v1/notifiers/receipts/sms-receipts", json=body, headers=headers)
+        assert first.status_code == 200, first.text
+        assert first.json() == {"recorded": 1, "duplicates": 0, "unknown": 1}
+        again = provider.post("/v1/notifiers/receipts/sms-receipts", json=body, headers=headers)
+        assert again.json() == {"recorded": 0, "duplicates": 1, "unknown": 1}  # a retried callback: once
+    platform = Platform(module_registry.url, refresh_interval=0)
+    try:
+        assert [(r.receipt_id, r.status) for r in receipts.receipts_of(platform, sent.id)] == [("r-1", "delivered")]
+    finally:
+        platform.close()

@@ -298,3 +298,18 @@ class CampaignRow(NotifierBase):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# -- notifiers_0005: delivery receipts -------------------------------------------------------
+class ReceiptRow(NotifierBase):
+    """A provider's delivery receipt for a message, once per (account, receipt id)."""
+
+    __tablename__ = "zt_notify_receipt"
+    __table_args__ = (Index("ix_notify_receipt_message", "message_id"),)
+
+    account: Mapped[str] = mapped_column(String(100), primary_key=True)
+    receipt_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # delivered | undelivered
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -13,6 +13,9 @@
   ``POST /v1/notifiers/campaigns/{campaign}/pause|resume|cancel`` (``manage``).
   A campaign is reachable only by tokens whose subtree covers its business; the
   changes are audited registry changes by the token's principal.
+* ``POST /v1/notifiers/receipts/{account}`` -- delivery receipts from an SMS
+  provider (a ``call`` token for the provider, plus the body signed with the
+  account's secret; recorded once per receipt id, see :mod:`.receipts`).
 """
 
 from __future__ import annotations
@@ -130,6 +133,21 @@ def _change_campaign(name: str) -> Any:
     return handler
 
 
+# -- delivery receipts ---------------------------------------------------------------------------
+ACCOUNT = {"name": "account", "in": "path", "required": True, "schema": {"type": "string"}}
+RECEIPTS = {"type": "object", "required": ["recorded", "duplicates", "unknown"],
+            "properties": {"recorded": {"type": "integer"}, "duplicates": {"type": "integer"},
+                           "unknown": {"type": "integer"}}}
+
+
+def _receipts(call: Any) -> Any:
+    from zhongtai.plugins.notifiers import receipts
+
+    signature = call.headers.get(receipts.SIGNATURE_HEADER, "")
+    result = receipts.accept_receipts(call.platform, call.path_params["account"], call.body, signature)
+    return to_json(result)
+
+
 def routes(platform: Any, schemas: Any) -> list[Any]:
     """The operations this package adds to the gateway."""
     from zhongtai.gateway.operations import Operation
@@ -156,4 +174,8 @@ def routes(platform: Any, schemas: Any) -> list[Any]:
                                     f"notifiers_campaign_{name}", summary, _change_campaign(name), scope="manage",
                                     business=False, tags=tags, parameters=(CAMPAIGN,),
                                     response_schema=CAMPAIGN_SCHEMA))
+    operations.append(Operation(
+        "POST", "/v1/notifiers/receipts/{account}", "notifiers_receipts", "Delivery receipts from an SMS provider",
+        _receipts, business=False, tags=tags, parameters=(ACCOUNT,), response_schema=RECEIPTS,
+        description="Signed with the account's secret (X-Zhongtai-Signature: sha256=...); once per receipt id."))
     return operations
