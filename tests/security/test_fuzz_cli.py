@@ -62,8 +62,9 @@ def _files(tmp: Path) -> list[str]:
     return [*paths, str(tmp / "a-directory"), str(tmp / "missing.json"), "/dev/zero"]
 
 
-def leaf_commands() -> list[tuple[tuple[str, ...], click.Command]]:
-    """Every runnable command of the ``zhongtai`` group, by its path of names."""
+def leaf_commands(*, include_all: bool = False) -> list[tuple[tuple[str, ...], click.Command]]:
+    """Every runnable command of the ``zhongtai`` group, by its path of names (without the server unless
+    *include_all*)."""
     found: list[tuple[tuple[str, ...], click.Command]] = []
 
     def walk(group: click.Group, path: tuple[str, ...], ctx: click.Context) -> None:
@@ -73,7 +74,7 @@ def leaf_commands() -> list[tuple[tuple[str, ...], click.Command]]:
                 continue
             if isinstance(command, click.Group):
                 walk(command, (*path, name), click.Context(command, parent=ctx, info_name=name))
-            elif (*path, name) not in NOT_FUZZED:
+            elif include_all or (*path, name) not in NOT_FUZZED:
                 found.append(((*path, name), command))
 
     walk(cli, (), click.Context(cli))

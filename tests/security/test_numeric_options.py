@@ -54,3 +54,20 @@ def test_bounded_types_accept_what_is_in_range() -> None:
     for bad in ("nan", "inf", "-inf", "1e400", "61", "x"):
         with pytest.raises(click.BadParameter):
             BoundedFloat(0, 60).convert(bad, None, None)
+
+
+def test_finding_10_every_numeric_option_of_every_command_is_bounded() -> None:
+    """New commands cannot bring the class back: numeric options must use the bounded types."""
+    from tests.security.test_fuzz_cli import leaf_commands
+
+    unbounded = []
+    for path, command in leaf_commands(include_all=True):
+        for param in command.params:
+            kind = param.type
+            if isinstance(kind, (BoundedInt, BoundedFloat)):
+                continue
+            if isinstance(kind, click.types.FloatParamType) or (
+                    isinstance(kind, click.types.IntParamType)
+                    and (getattr(kind, "min", None) is None or getattr(kind, "max", None) is None)):
+                unbounded.append(f"{' '.join(path)} {param.name}: {kind!r}")
+    assert not unbounded, "use zhongtai.core.cli.params.BoundedInt/BoundedFloat: " + "; ".join(unbounded)

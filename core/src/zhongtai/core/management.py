@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from zhongtai.core import governance
+from zhongtai.core.cli import params
 from zhongtai.core.config import build_config, check_env_references, describe_fields, mask_config
 from zhongtai.core.discovery import OK
 from zhongtai.core.documents import check_stored_config
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 ACTOR_ENV = "ZHONGTAI_ACTOR"
 STATUSES = ("active", "suspended")
-PRIORITY_RANGE = (-1_000_000, 1_000_000)
+PRIORITY_RANGE = params.PRIORITY_RANGE  # one definition, shared with `plugins enable --priority`
 MAX_TEXT = 200  # display names, owners, actors
 
 

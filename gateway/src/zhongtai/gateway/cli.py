@@ -7,18 +7,23 @@ import secrets
 
 import click
 
+from zhongtai.core.cli.params import DAY_SECONDS, BoundedFloat, BoundedInt
+from zhongtai.core.documents import MAX_DOCUMENT_BYTES
+
 DEFAULT_PORT = 8000
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=BoundedInt(0, 65535),
               help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+@click.option("--workers", default=1, show_default=True, type=BoundedInt(1, 64),
               help="Worker processes (use PostgreSQL for more than one).")
-@click.option("--rate-limit", type=click.FloatRange(0), help="Requests per second per token (0: none; default 50).")
-@click.option("--max-body", "max_body", type=click.IntRange(1), help="Largest request body in bytes (default 1 MiB).")
-@click.option("--timeout", type=click.FloatRange(0.001), help="Seconds a request may take (default 10).")
+@click.option("--rate-limit", type=BoundedFloat(0, 1_000_000),
+              help="Requests per second per token (0: none; default 50).")
+@click.option("--max-body", "max_body", type=BoundedInt(1, MAX_DOCUMENT_BYTES),
+              help="Largest request body in bytes (default 1 MiB).")
+@click.option("--timeout", type=BoundedFloat(0.001, DAY_SECONDS), help="Seconds a request may take (default 10).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Allow this browser origin (repeatable; default: CORS off).")
 @click.option("--trusted-user-header", metavar="HEADER",

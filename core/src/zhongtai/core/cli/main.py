@@ -57,8 +57,27 @@ def error_line(message: str) -> str:
     return safe_text(scrub(message))
 
 
+#: The longest single argument Linux passes to a program (MAX_ARG_STRLEN); longer values go in @FILE.
+MAX_ARGUMENT = 128 * 1024
+
+
 class RootGroup(LazyGroup):
-    """Turns zhongtai errors into click errors: one line, exit 1 (also under CliRunner)."""
+    """Turns zhongtai errors into click errors: one line, exit 1 (also under CliRunner).
+
+    Arguments a real command line cannot carry -- a NUL character, or more than
+    :data:`MAX_ARGUMENT` characters -- are refused (one line, exit 1) before any
+    command sees them (they can only come from an in-process caller).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for arg in args:
+            if "\x00" in arg:
+                raise click.ClickException("an argument contains a NUL control character, which no command line "
+                                           "can carry")
+            if len(arg) > MAX_ARGUMENT:
+                raise click.ClickException(f"an argument of {len(arg):,} characters is longer than a command line "
+                                           f"allows ({MAX_ARGUMENT:,}); give long values as @FILE")
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from zhongtai.core.errors import ZhongtaiError

@@ -74,5 +74,11 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+#: Plugin priorities (``plugins enable --priority``); ``zhongtai.core.management`` checks the same range.
+PRIORITY_RANGE = (-1_000_000, 1_000_000)
+
+#: The largest integer a registry INTEGER column holds on every backend: the bound of counts and versions.
+MAX_INT32 = 2**31 - 1
+
 #: Seconds in a day: the upper bound of leases, back-offs and timeouts given on the command line.
 DAY_SECONDS = 86_400.0

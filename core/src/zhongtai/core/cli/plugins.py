@@ -8,6 +8,7 @@ import click
 
 from zhongtai.core.cli.completion import plugin_names
 from zhongtai.core.cli.output import dry_run_option, echo, echo_change, echo_json, echo_table, join, json_option
+from zhongtai.core.cli.params import PRIORITY_RANGE, BoundedInt
 from zhongtai.core.cli.state import state
 from zhongtai.core.terminal import safe_text
 
@@ -181,7 +182,8 @@ def _config_from(platform: Any, name: str, settings: tuple[str, ...], config_fil
               help="A config value (repeatable); JSON for non-string fields: --set tiers='[1,5]'.")
 @click.option("--config-file", type=click.Path(dir_okay=False), metavar="FILE",
               help="Config keys from a YAML or JSON file (--set wins over it).")
-@click.option("--priority", type=int, help="Order among plugins at this business (higher first for 'first').")
+@click.option("--priority", type=BoundedInt(*PRIORITY_RANGE),
+              help="Order among plugins at this business (higher first for 'first').")
 @click.option("--replace", is_flag=True, help="Replace this business's own config instead of merging into it.")
 @dry_run_option
 @json_option

@@ -277,6 +277,21 @@ def _legacy_version(connection: Connection) -> int | None:
 
 
 # -- changing it ---------------------------------------------------------------------------
+def _check_target(target: str, where: str) -> None:
+    """Refuse a *target* that names no installed revision (alembic asserts on some, e.g. ``""``)."""
+    if target in ("head", "heads"):
+        return
+    try:
+        if not target.strip():
+            raise ValueError("empty")
+        _scripts().get_revisions(target)
+    except RegistryError:
+        raise
+    except Exception:  # noqa: BLE001 - alembic's resolution errors differ by input (KeyError, AssertionError, ...)
+        raise RegistryError(f"cannot upgrade {where} to {target!r}: no such revision (see `zhongtai db history`); "
+                            "nothing was changed") from None
+
+
 def upgrade(
     engine: Engine, target: str = "heads", *, where: str = "the registry", create_only: bool = False,
 ) -> UpgradeResult:
@@ -291,6 +306,7 @@ def upgrade(
     from alembic.runtime.migration import MigrationContext
     from alembic.util import CommandError
 
+    _check_target(target, where)
     try:
         with engine.connect() as plain:
             connection = plain.execution_options(**{WRITE_OPTION: True})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from zhongtai.core.cli.output import dry_run_option, echo, echo_json, echo_table, json_option
+from zhongtai.core.cli.params import MAX_INT32, BoundedInt
 from zhongtai.core.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -84,11 +85,12 @@ def _terms_options(function: Any) -> Any:
         click.option("--free-sku", help="free_item: the sku given free (one unit)."),
         click.option("--valid-from", help="Start of validity (ISO 8601 with offset)."),
         click.option("--valid-until", help="End of validity, exclusive (ISO 8601 with offset)."),
-        click.option("--valid-days", type=int, help="Valid for N days from issue."),
+        click.option("--valid-days", type=BoundedInt(0, MAX_INT32), help="Valid for N days from issue."),
         click.option("--group", "stacking_group", help="Stacking group: one coupon per group applies."),
-        click.option("--max-issued", type=int, help="Budget: coupons issued at most."),
+        click.option("--max-issued", type=BoundedInt(0, MAX_INT32), help="Budget: coupons issued at most."),
         click.option("--max-value", help="Budget: total discount at most (in --currency)."),
-        click.option("--per-user-limit", type=int, help="Coupons one user may hold (0: no limit; default 1)."),
+        click.option("--per-user-limit", type=BoundedInt(0, MAX_INT32),
+                     help="Coupons one user may hold (0: no limit; default 1)."),
         click.option("--sku", "skus", multiple=True, help="Only these skus (repeatable)."),
         click.option("--category", "categories", multiple=True, help="Only these categories (repeatable)."),
         click.option("--channel", "channels", multiple=True, help="Only in these channels (repeatable)."),
@@ -149,7 +151,8 @@ def template_create(state: CliState, /, name: str, business: str, document: str 
 @business_option
 @click.option("--set", "pairs", multiple=True, metavar="FIELD=VALUE", required=True,
               help="A field to change (repeatable; lists comma-separated, empty value clears).")
-@click.option("--expect-version", type=int, help="Refuse if the template is no longer at this version.")
+@click.option("--expect-version", type=BoundedInt(0, MAX_INT32),
+              help="Refuse if the template is no longer at this version.")
 @dry_run_option
 @json_option
 @pass_state

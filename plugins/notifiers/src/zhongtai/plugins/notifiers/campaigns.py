@@ -158,10 +158,13 @@ def _read_csv(handle: io.TextIOBase) -> Iterator[tuple[Recipient, dict[str, Any]
 
 def count_rows(path: Path) -> int:
     """Recipients in an audience file (for a progress bar): data lines, not counting a CSV header."""
-    if not path.is_file():
-        raise UserError(f"audience file {str(path)!r} does not exist")
-    with path.open("rb") as handle:
-        lines = sum(1 for line in handle if line.strip())
+    try:
+        if not path.is_file():
+            raise UserError(f"audience file {str(path)[:200]!r} does not exist")
+        with path.open("rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+    except OSError as exc:  # a name too long, a permission ...
+        raise UserError(f"audience file {str(path)[:200]!r} cannot be read: {exc.strerror or exc}") from None
     return lines if path.suffix.lower() in (".jsonl", ".ndjson") else max(lines - 1, 0)
 
 

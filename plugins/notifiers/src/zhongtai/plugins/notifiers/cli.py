@@ -215,7 +215,7 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000),
               help="Messages per broker transaction.")
 @click.option("--once", is_flag=True, help="Publish what is due now, then exit.")
-@click.option("--idle", "idle_seconds", default=0.5, show_default=True, type=click.FloatRange(0.05, 60),
+@click.option("--idle", "idle_seconds", default=0.5, show_default=True, type=BoundedFloat(0.05, 60),
               help="Seconds to wait when nothing is due.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary line.")
 @pass_state

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from zhongtai.core.cli.output import echo, echo_json, echo_table, json_option
+from zhongtai.core.cli.params import MAX_INT32, BoundedInt
 from zhongtai.core.cli.state import CliState, pass_state
 
 KINDS = ("marketing", "notification", "verification")
@@ -60,7 +61,7 @@ def template_draft(state: CliState, name: str, business: str, kind: str, body: s
 @template.command("approve")
 @click.argument("name")
 @click.option("--business", "-b", required=True, metavar="CODE")
-@click.option("--version", type=click.IntRange(1, None), help="The draft to approve (default: the newest).")
+@click.option("--version", type=BoundedInt(1, MAX_INT32), help="The draft to approve (default: the newest).")
 @pass_state
 def template_approve(state: CliState, name: str, business: str, version: int | None) -> None:
     """Approve a draft of template NAME (platform admins); the previous approved version is retired."""
