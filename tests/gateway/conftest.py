@@ -171,11 +171,21 @@ def module_serve(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path
         stop(server)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def module_registry(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path) -> Iterator[Seeded]:
-    """A seeded SQLite registry shared by a module's tests (the test plugins importable while seeding)."""
+    """A seeded SQLite registry shared by the gateway tests (the test plugins importable while seeding)."""
     sys.path.insert(0, str(gateway_plugins))
     try:
         yield seed(f"sqlite:///{tmp_path_factory.mktemp('registry')}/registry.db")
     finally:
         sys.path.remove(str(gateway_plugins))
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path,
+                  module_registry: Seeded) -> Iterator[Server]:
+    """One gateway (no rate limit) on ``module_registry``, shared by the tests that need no settings of their own."""
+    env = {"PYTHONPATH": os.pathsep.join([str(gateway_plugins), os.environ.get("PYTHONPATH", "")])}
+    server = start(module_registry.url, tmp_path_factory.mktemp("shared-gateway"), env=env, rate_limit=0)
+    yield server
+    stop(server)

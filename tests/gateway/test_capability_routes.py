@@ -10,9 +10,9 @@ CART = {"channel": "app", "lines": [{"sku": "math-101", "quantity": 3}]}
 SUBJECT = {"user": "u-zhangsan", "phone": "13800000000", "name": "张三", "id_number": "11010519491231002X"}
 
 
-@pytest.fixture(scope="module")
-def server(module_serve, module_registry):
-    return module_serve(module_registry.url, rate_limit=0)
+@pytest.fixture
+def server(shared_server):
+    return shared_server
 
 
 def test_a_quote_prices_the_whole_cart_for_the_business(server, module_registry):

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.slow
 PRICE = "/v1/points/pricing.base_price"
 
 
-@pytest.fixture(scope="module")
-def server(module_serve, module_registry):
-    return module_serve(module_registry.url, rate_limit=0)
+@pytest.fixture
+def server(shared_server):
+    return shared_server
 
 
 def _price(client, business=None, **headers):
