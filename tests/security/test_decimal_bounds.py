@@ -21,12 +21,12 @@ def one_error_line(result: Any) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("price", ["1e30", "1e999999999", "-1e999999999", "0.0000000000001", "1000000000000000.01"])
-def test_finding_08_out_of_bounds_prices_are_refused_at_enable(zt: Any, price: str) -> None:
+def test_finding_08_out_of_bounds_prices_are_refused_at_enable(zt: Any) -> None:
     before = all_rows(zt.url)
-    line = one_error_line(zt("plugins", "enable", "pricing.price-list", "-b", "shop",
-                             "--set", "prices=" + json.dumps({"math-101": price})))
-    assert "prices.math-101" in line
+    for price in ("1e30", "1e999999999", "-1e999999999", "0.0000000000001", "1000000000000000.01"):
+        line = one_error_line(zt("plugins", "enable", "pricing.price-list", "-b", "shop",
+                                 "--set", "prices=" + json.dumps({"math-101": price})))
+        assert "prices.math-101" in line, (price, line)
     assert all_rows(zt.url) == before
 
 
@@ -42,14 +42,11 @@ def test_finding_08_stored_out_of_bounds_config_is_reported_by_doctor_and_quotes
     one_error_line(zt("pricing", "quote", "-b", "shop", "--cart", '[{"sku": "math-101"}]'))
 
 
-@pytest.mark.parametrize("cart", [
-    '[{"sku": "math-101", "quantity": 100000000000000000000000000000000000}]',
-    '[{"sku": "math-101", "quantity": 1000001}]',
-    json.dumps([{"sku": f"s{i}"} for i in range(1001)]),
-])
-def test_finding_08_out_of_bounds_quantities_and_carts_are_one_line(zt: Any, cart: str) -> None:
+def test_finding_08_out_of_bounds_quantities_and_carts_are_one_line(zt: Any) -> None:
     zt.ok("plugins", "enable", "pricing.price-list", "-b", "shop", "--set", 'prices={"math-101": "10.00"}')
-    one_error_line(zt("pricing", "quote", "-b", "shop", "--cart", cart))
+    for cart in ('[{"sku": "math-101", "quantity": 100000000000000000000000000000000000}]',
+                 '[{"sku": "math-101", "quantity": 1000001}]', json.dumps([{"sku": f"s{i}"} for i in range(1001)])):
+        one_error_line(zt("pricing", "quote", "-b", "shop", "--cart", cart))
 
 
 def test_finding_08_line_and_order_totals_beyond_the_bound_are_one_line(zt: Any) -> None:

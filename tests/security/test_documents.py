@@ -69,18 +69,16 @@ def test_finding_07_config_file_dev_zero_reads_a_bounded_amount(shop: Any) -> No
     assert grown_kib < 200 * 1024  # far below what an unbounded read of /dev/zero would take
 
 
-@pytest.mark.parametrize("how", ["inline", "file", "stdin"])
-def test_finding_07_every_input_is_size_capped(shop: Any, tmp_path: Path, how: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_finding_07_every_input_is_size_capped(shop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(documents, "MAX_DOCUMENT_BYTES", 1000)
     big = '{"sku": "' + "x" * 2000 + '"}'
     path = tmp_path / "big.json"
     path.write_text(big, encoding="utf-8")
-    value, stdin = {"inline": (big, None), "file": (f"@{path}", None), "stdin": ("@-", big)}[how]
-    line = one_error_line(shop("call", "pricing.base_price", "-b", "shop", "--input", value, input=stdin))
-    assert "larger than the limit of 1,000 bytes" in line
-    line = one_error_line(shop("pricing", "quote", "-b", "shop", "--cart", value, input=stdin))
-    assert "larger than the limit" in line
+    for value, stdin in ((big, None), (f"@{path}", None), ("@-", big)):  # inline, file, stdin
+        line = one_error_line(shop("call", "pricing.base_price", "-b", "shop", "--input", value, input=stdin))
+        assert "larger than the limit of 1,000 bytes" in line
+        line = one_error_line(shop("pricing", "quote", "-b", "shop", "--cart", value, input=stdin))
+        assert "larger than the limit" in line
 
 
 def test_finding_07_stored_config_size_is_capped(shop: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,7 +107,7 @@ def _nested(kind: str, depth: int = DEEP) -> str:
     return ("[" * depth + "]" * depth) if kind == "json" else ("{a: " * depth + "1" + "}" * depth)
 
 
-@pytest.mark.parametrize("command", [
+DEEP_COMMANDS = [  # DOC: inline JSON; AT_DOC: --input/--cart @FILE (JSON); @DOC: a JSON or YAML file
     ["call", "pricing.base_price", "-b", "shop", "--input", "DOC"],
     ["call", "pricing.base_price", "-b", "shop", "--input", "AT_DOC"],
     ["pricing", "quote", "-b", "shop", "--cart", "DOC"],
@@ -119,24 +117,22 @@ def _nested(kind: str, depth: int = DEEP) -> str:
     ["plugins", "enable", "test.price", "-b", "shop", "--set", "skus=DOC"],
     ["plugins", "enable", "test.price", "-b", "shop", "--config-file", "@DOC"],
     ["import", "@DOC"],
-], ids=["call-input", "call-input-file", "pricing-cart", "pricing-cart-file", "notify-vars", "set", "config-file",
-        "import"])
+]
+
+
 @pytest.mark.parametrize("kind", ["json", "yaml"])
-def test_finding_09_deep_nesting_is_one_error_line(shop: Any, tmp_path: Path, command: list[str],
-                                                    kind: str) -> None:
-    doc = _nested(kind)
-    if "AT_DOC" in command:  # --input/--cart read JSON only
-        doc = _nested("json")
-    elif "@DOC" not in command:  # inline: JSON only, and within what one command-line argument may hold
-        doc = _nested("json", INLINE_DEPTH)
-    path = tmp_path / f"deep.{kind}"
-    path.write_text(doc, encoding="utf-8")
-    args = [str(path) if a == "@DOC" else f"@{path}" if a == "AT_DOC" else doc if a == "DOC" else
-            ("skus=" + doc if a == "skus=DOC" else a) for a in command]
+def test_finding_09_deep_nesting_is_one_error_line(shop: Any, tmp_path: Path, kind: str) -> None:
+    inline, as_json = _nested("json", INLINE_DEPTH), tmp_path / "deep.json"
+    as_json.write_text(_nested("json"), encoding="utf-8")
+    as_kind = tmp_path / f"deep-doc.{kind}"
+    as_kind.write_text(_nested(kind), encoding="utf-8")
     before = all_rows(shop.url)
-    line = one_error_line(shop(*args))
-    assert "nested deeper than 64 levels" in line, line
-    assert "RecursionError" not in line
+    for command in DEEP_COMMANDS:
+        args = [str(as_kind) if a == "@DOC" else f"@{as_json}" if a == "AT_DOC" else inline if a == "DOC" else
+                ("skus=" + inline if a == "skus=DOC" else a) for a in command]
+        line = one_error_line(shop(*args))
+        assert "nested deeper than 64 levels" in line, (command, line)
+        assert "RecursionError" not in line
     assert all_rows(shop.url) == before
 
 
