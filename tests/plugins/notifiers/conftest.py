@@ -209,3 +209,29 @@ def shop_sqlite(sqlite_url: str, make_platform: Callable[..., Any]) -> Any:
     platform.create_business("shop.flagship", name="Flagship store")
     allow_loopback(platform)
     return platform
+
+
+def fill_outbox(platform: Any, sink: WebhookSink, count: int) -> list[str]:
+    """Business ``shop`` (allowed to reach the loopback *sink*) with *count* signed webhook messages accepted."""
+    from zhongtai.plugins.notifiers import outbox
+    from zhongtai.sdk import Recipient
+
+    platform.create_business("shop")
+    allow_loopback(platform)
+    platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
+    platform.enable("notifiers.templates", "shop", config={"templates": {
+        "numbered": {"kind": "notification", "body": "message {{ n }}"}}})  # composed by the platform: signed
+    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), template="numbered",
+                             variables={"n": i}, idempotency_key=f"k{i}") for i in range(count)]
+    return [result.id for result in outbox.send_many(platform, "shop", batch)]
+
+
+def outbox_states(platform: Any) -> dict[str, int]:
+    """How many outbox messages are in each state."""
+    from sqlalchemy import func, select
+
+    from zhongtai.plugins.notifiers.models import OutboxRow, engine_of
+
+    with engine_of(platform).connect() as connection:
+        rows = connection.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all()
+    return {state: int(n) for state, n in rows}

@@ -21,29 +21,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import postgresql_schema_url
-from zhongtai.plugins.notifiers import outbox
 from zhongtai.plugins.notifiers.broker import BrokerWorker, Relay
 from zhongtai.plugins.notifiers.models import OutboxRow, engine_of
-from zhongtai.sdk import Recipient
 
-from .conftest import SECRET, allow_loopback, wait_for
-
-
-def _fill(platform, sink, count: int) -> list[str]:
-    platform.create_business("shop")
-    allow_loopback(platform)  # the admin lets shop reach the loopback receiver
-    platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
-    platform.enable("notifiers.templates", "shop", config={"templates": {
-        "numbered": {"kind": "notification", "body": "message {{ n }}"}}})  # composed by the platform: signed
-    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), template="numbered",
-                             variables={"n": i}, idempotency_key=f"k{i}") for i in range(count)]
-    return [result.id for result in outbox.send_many(platform, "shop", batch)]
-
-
-def _states(platform) -> dict[str, int]:
-    with engine_of(platform).connect() as connection:
-        rows = connection.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all()
-    return {state: int(n) for state, n in rows}
+from .conftest import fill_outbox, outbox_states, wait_for
 
 
 def _published(platform) -> int:
@@ -55,7 +36,7 @@ def test_relay_then_broker_worker_deliver_each_message_once_and_ignore_duplicate
                                                                                    rabbitmq):
     url, queue = rabbitmq
     platform = make_platform(sqlite_url)
-    ids = _fill(platform, sink, 40)
+    ids = fill_outbox(platform, sink, 40)
 
     assert Relay(platform, url, queue=queue, batch_size=15).run(once=True) == 40
     assert Relay(platform, url, queue=queue).run(once=True) == 0  # nothing changed since: nothing republished
@@ -73,7 +54,7 @@ def test_relay_then_broker_worker_deliver_each_message_once_and_ignore_duplicate
         idle_exit_seconds=1.0)
     assert stats.sent == 40 and stats.claimed == 40
     assert collections.Counter(sink.ids()) == collections.Counter({i: 1 for i in ids})
-    assert _states(platform) == {"sent": 40}
+    assert outbox_states(platform) == {"sent": 40}
     # the queue is drained: every message was acknowledged
     connection = pika.BlockingConnection(pika.URLParameters(url))
     assert connection.channel().queue_declare(queue=queue, durable=True, passive=True).method.message_count == 0
@@ -83,13 +64,13 @@ def test_relay_then_broker_worker_deliver_each_message_once_and_ignore_duplicate
 def test_a_failed_delivery_is_published_again_when_its_retry_is_due(sqlite_url, make_platform, sink, rabbitmq):
     url, queue = rabbitmq
     platform = make_platform(sqlite_url)
-    [message_id] = _fill(platform, sink, 1)
+    [message_id] = fill_outbox(platform, sink, 1)
     sink.fail_next = 1
     Relay(platform, url, queue=queue).run(once=True)
     from zhongtai.plugins.notifiers.worker import RetryPolicy
 
     first = BrokerWorker(platform, url, queue=queue, retry=RetryPolicy(base_seconds=1)).run(idle_exit_seconds=0.5)
-    assert first.retried == 1 and _states(platform) == {"pending": 1}
+    assert first.retried == 1 and outbox_states(platform) == {"pending": 1}
     time.sleep(1.1)  # the retry is due
     assert Relay(platform, url, queue=queue).run(once=True) == 1  # changed since it was published
     second = BrokerWorker(platform, url, queue=queue).run(idle_exit_seconds=0.5)
@@ -138,7 +119,7 @@ def test_sigkill_relay_mid_publish_and_worker_mid_batch_every_message_arrives_ex
     log = tmp_path / "processes.log"
     platform = make_platform(pg_url)
     total = 1000
-    ids = _fill(platform, sink, total)
+    ids = fill_outbox(platform, sink, total)
     processes: list[subprocess.Popen[str]] = []
     try:
         # 1. the relay, killed while publishing (small transactions: it takes a while)
@@ -167,13 +148,13 @@ def test_sigkill_relay_mid_publish_and_worker_mid_batch_every_message_arrives_ex
         processes.append(_zhongtai(pg_url, log, "relay", "--broker", url, "--queue", queue, "--idle", "0.2"))
         processes.append(_zhongtai(pg_url, log, *worker_args))
         try:
-            wait_for(lambda: _states(platform) == {"sent": total}, timeout=120, what="every message to be sent")
+            wait_for(lambda: outbox_states(platform) == {"sent": total}, timeout=120, what="every message to be sent")
         except AssertionError:
             with engine_of(platform).connect() as connection:
                 stuck = connection.execute(select(OutboxRow.id, OutboxRow.state, OutboxRow.reason, OutboxRow.due_at,
                                                   OutboxRow.updated_at, OutboxRow.published_at, OutboxRow.attempts)
                                            .where(OutboxRow.state != "sent").limit(5)).all()
-            raise AssertionError(f"{_states(platform)} {stuck}; output:\n{log.read_text()[-3000:]}") from None
+            raise AssertionError(f"{outbox_states(platform)} {stuck}; output:\n{log.read_text()[-3000:]}") from None
         time.sleep(0.5)  # anything still in flight would arrive now
     finally:
         for process in processes:

@@ -15,12 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import postgresql_schema_url
-from zhongtai.plugins.notifiers import outbox
-from zhongtai.plugins.notifiers.models import AttemptRow, OutboxRow, engine_of
+from zhongtai.plugins.notifiers.models import AttemptRow, engine_of
 from zhongtai.plugins.notifiers.worker import Worker
-from zhongtai.sdk import Recipient
 
-from .conftest import SECRET, allow_loopback, wait_for
+from .conftest import fill_outbox, outbox_states, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -32,26 +30,9 @@ def _worker_process(url: str, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _fill(platform, sink, count: int) -> list[str]:
-    platform.create_business("shop")
-    allow_loopback(platform)
-    platform.enable("notifiers.webhook", "shop", config={"secret": SECRET})
-    platform.enable("notifiers.templates", "shop", config={"templates": {
-        "numbered": {"kind": "notification", "body": "message {{ n }}"}}})  # composed by the platform: signed
-    batch = [outbox.Outgoing(kind="notification", recipient=Recipient(webhook=sink.url), template="numbered",
-                             variables={"n": i}, idempotency_key=f"k{i}") for i in range(count)]
-    return [result.id for result in outbox.send_many(platform, "shop", batch)]
-
-
-def _states(platform) -> dict[str, int]:
-    with engine_of(platform).connect() as connection:
-        rows = connection.execute(select(OutboxRow.state, func.count()).group_by(OutboxRow.state)).all()
-    return {state: int(n) for state, n in rows}
-
-
 def test_worker_killed_mid_batch_loses_nothing(sqlite_url, make_platform, sink):
     platform = make_platform(sqlite_url)
-    ids = _fill(platform, sink, 30)
+    ids = fill_outbox(platform, sink, 30)
     sink.hold = threading.Event()  # every delivery waits at the receiver: the worker is stuck mid-batch
     victim = _worker_process(sqlite_url, "--concurrency", "3", "--batch-size", "10", "--lease", "300")
     try:
@@ -62,7 +43,7 @@ def test_worker_killed_mid_batch_loses_nothing(sqlite_url, make_platform, sink):
         if victim.poll() is None:
             victim.kill()
             victim.wait(timeout=30)
-    assert _states(platform).get("sending") == 10  # the killed worker's claims are left behind
+    assert outbox_states(platform).get("sending") == 10  # the killed worker's claims are left behind
     in_flight = sink.arrived
     sink.hold.set()  # the receiver got the in-flight requests; the dead worker never saw the answers
     sink.hold = None
@@ -73,7 +54,7 @@ def test_worker_killed_mid_batch_loses_nothing(sqlite_url, make_platform, sink):
     stats = Worker(platform, concurrency=3, clock=lambda: later).run(once=True)
 
     assert stats.claimed == 30 and stats.sent == 30
-    assert _states(platform) == {"sent": 30}
+    assert outbox_states(platform) == {"sent": 30}
     received = collections.Counter(sink.ids())
     assert set(received) == set(ids)  # none lost
     repeats = sum(n - 1 for n in received.values())
@@ -89,7 +70,7 @@ def pg_url():
 
 def test_two_workers_on_postgresql_never_deliver_a_message_twice(pg_url, make_platform, sink):
     platform = make_platform(pg_url)
-    ids = _fill(platform, sink, 120)
+    ids = fill_outbox(platform, sink, 120)
     sink.hold = threading.Event()  # held until both workers have deliveries in flight
     workers = [_worker_process(pg_url, "--once", "--concurrency", "3", "--batch-size", "10") for _ in range(2)]
     try:
@@ -104,7 +85,7 @@ def test_two_workers_on_postgresql_never_deliver_a_message_twice(pg_url, make_pl
     assert [w.returncode for w in workers] == [0, 0], outputs
     received = collections.Counter(sink.ids())
     assert set(received) == set(ids) and max(received.values()) == 1
-    assert _states(platform) == {"sent": 120}
+    assert outbox_states(platform) == {"sent": 120}
     with engine_of(platform).connect() as connection:
         per_worker = dict(connection.execute(
             select(AttemptRow.worker, func.count()).group_by(AttemptRow.worker)).all())
@@ -113,7 +94,7 @@ def test_two_workers_on_postgresql_never_deliver_a_message_twice(pg_url, make_pl
 
 def test_worker_process_stops_cleanly_on_sigterm(sqlite_url, make_platform, sink):
     platform = make_platform(sqlite_url)
-    _fill(platform, sink, 3)
+    fill_outbox(platform, sink, 3)
     process = _worker_process(sqlite_url, "--idle", "0.1")
     try:
         wait_for(lambda: len(sink.received) == 3, what="the worker to deliver")
@@ -125,5 +106,5 @@ def test_worker_process_stops_cleanly_on_sigterm(sqlite_url, make_platform, sink
             process.wait(timeout=30)
     assert process.returncode == 0, err
     assert "claimed 3  sent 3" in out
-    assert _states(platform) == {"sent": 3}
+    assert outbox_states(platform) == {"sent": 3}
     assert os.path.exists(sqlite_url.removeprefix("sqlite:///"))

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from zhongtai.core import governance
+from zhongtai.core.errors import NotFound
+from zhongtai.core.identity import validate_code
 from zhongtai.core.management import default_actor
 
 if TYPE_CHECKING:
@@ -21,6 +23,15 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 #: The ``plugin`` column of the audit rows the notifiers write.
 AUDIT_PLUGIN = "notifiers"
+
+
+def known_business(platform: Platform, business: str) -> None:
+    """NotFound unless *business* exists (the snapshot is refreshed once before giving up)."""
+    validate_code(business)
+    if business not in platform.snapshot.businesses:
+        platform.refresh()
+    if business not in platform.snapshot.businesses:
+        raise NotFound(f"unknown business {business!r}")
 
 
 def audited_change(

@@ -25,10 +25,10 @@ import attrs
 from sqlalchemy import Connection, func, select
 
 from zhongtai.core.errors import NotFound, UserError
-from zhongtai.core.identity import lineage, validate_code
+from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import KINDS, Template
-from zhongtai.plugins.notifiers.admin import audited_change
+from zhongtai.plugins.notifiers.admin import audited_change, known_business
 from zhongtai.plugins.notifiers.models import (
     APPROVED,
     DRAFT,
@@ -75,18 +75,10 @@ def _check_name(name: str) -> None:
                         "letter or digit")
 
 
-def _known(platform: Platform, business: str) -> None:
-    validate_code(business)
-    if business not in platform.snapshot.businesses:
-        platform.refresh()
-    if business not in platform.snapshot.businesses:
-        raise NotFound(f"unknown business {business!r}")
-
-
 def draft_template(platform: Platform, business: str, name: str, *, kind: str, body: str, subject: str = "",
                    actor: str | None = None) -> TemplateVersion:
     """Add a new draft version of template *name* at *business* (owner team or admin); audited."""
-    _known(platform, business)
+    known_business(platform, business)
     _check_name(name)
     if kind not in KINDS:
         raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
@@ -118,7 +110,7 @@ def approve_template(platform: Platform, business: str, name: str, *, version: i
 
     The version approved before it, if any, is retired in the same change.
     """
-    _known(platform, business)
+    known_business(platform, business)
     _check_name(name)
 
     def apply(session: Session, who: str) -> tuple[TemplateVersion, dict[str, object] | None, dict[str, object]]:
@@ -153,7 +145,7 @@ def retire_template(platform: Platform, business: str, name: str, *, actor: str 
 
     Returns how many versions were retired; NotFound if there was nothing to retire.
     """
-    _known(platform, business)
+    known_business(platform, business)
     _check_name(name)
 
     def apply(session: Session, who: str) -> tuple[int, None, dict[str, object]]:
@@ -216,7 +208,7 @@ def normalize_signature(text: str) -> str:
 
 def approve_signature(platform: Platform, business: str, signature: str, *, actor: str | None = None) -> str:
     """Set the approved SMS signature of *business* (platform admins only); audited."""
-    _known(platform, business)
+    known_business(platform, business)
     value = normalize_signature(signature)
 
     def apply(session: Session, who: str) -> tuple[str, dict[str, str] | None, dict[str, str]]:

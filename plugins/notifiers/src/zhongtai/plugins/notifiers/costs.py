@@ -35,7 +35,7 @@ from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import MARKETING, Recipient
 from zhongtai.plugins.notifiers import models
-from zhongtai.plugins.notifiers.admin import audited_change, record_event
+from zhongtai.plugins.notifiers.admin import audited_change, known_business, record_event
 from zhongtai.plugins.notifiers.models import BudgetRow, OutboxRow, PriceRow, SpendRow, engine_of
 from zhongtai.plugins.notifiers.segments import count_segments
 
@@ -181,12 +181,7 @@ def set_budget(platform: Platform, business: str, channel: str, period: str, lim
     if over not in OVER:
         raise UserError(f"over must be one of {', '.join(OVER)}, got {over!r}")
     amount = parse_amount(limit, "budget")
-    if business not in platform.snapshot.businesses:
-        platform.refresh()
-        if business not in platform.snapshot.businesses:
-            from zhongtai.core.errors import NotFound
-
-            raise NotFound(f"unknown business {business!r}")
+    known_business(platform, business)
 
     def apply(session: Session, who: str) -> tuple[Budget, dict[str, str] | None, dict[str, str]]:
         row = session.get(BudgetRow, (business, channel, period))

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from zhongtai.core.errors import BusinessSuspended, NotFound, UserError, ZhongtaiError
-from zhongtai.core.identity import lineage, validate_code
+from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import utcnow
 from zhongtai.core.specs.notifiers import KINDS, MARKETING, Recipient, Template
 from zhongtai.plugins.notifiers import costs, models
@@ -37,6 +37,7 @@ from zhongtai.plugins.notifiers.addresses import (
     parse_address,
     validate_recipient,
 )
+from zhongtai.plugins.notifiers.admin import known_business
 from zhongtai.plugins.notifiers.content import approved_template, signature_for
 from zhongtai.plugins.notifiers.models import AttemptRow, OptOutRow, OutboxRow, engine_of
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
@@ -80,16 +81,8 @@ def suspended_by(platform: Platform, business: str) -> str | None:
                  if level in businesses and businesses[level].status == "suspended"), None)
 
 
-def _known_business(platform: Platform, business: str) -> None:
-    validate_code(business)
-    if business not in platform.snapshot.businesses:
-        platform.refresh()
-    if business not in platform.snapshot.businesses:
-        raise NotFound(f"unknown business {business!r}")
-
-
 def _require_business(platform: Platform, business: str) -> None:
-    _known_business(platform, business)
+    known_business(platform, business)
     stopped = suspended_by(platform, business)
     if stopped is not None:
         where = "" if stopped == business else f" (its ancestor {stopped} is suspended)"
@@ -388,7 +381,7 @@ def admit_direct(platform: Platform, business: str, kind: str, recipient: Recipi
     """
     if kind not in KINDS:
         raise UserError(f"unknown message kind {kind!r} (kinds: {', '.join(KINDS)})")
-    _known_business(platform, business)
+    known_business(platform, business)
     checked = validate_recipient(recipient)
     policy = policy_for(platform, business)
     with engine_of(platform).begin() as connection:
@@ -467,7 +460,7 @@ def opt_out(platform: Platform, business: str, address: str, *, source: str = "a
     *actor* (default: ``$ZHONGTAI_ACTOR`` / the OS user) must manage *business*;
     the change is audited (``notify.optout``, address masked).
     """
-    _known_business(platform, business)
+    known_business(platform, business)
     key = parse_address(address)
     governed = source != "unsubscribe"
     who = actor if governed else (actor or UNSUBSCRIBE_ACTOR)
@@ -481,7 +474,7 @@ def opt_in(platform: Platform, business: str, address: str, *, actor: str | None
 
     *actor* must manage *business*; the change is audited (``notify.optin``, address masked).
     """
-    _known_business(platform, business)
+    known_business(platform, business)
     key = parse_address(address)
     changed = _consent_change(platform, business, key, adding=False, source="api", actor=actor, now=None)
     return OptOut(business, key, changed)
