@@ -156,6 +156,17 @@ def leave_business(token: Token[str | None]) -> None:
     _business.reset(token)
 
 
+def tag_business(code: str) -> None:
+    """Name the business on the current span (a request span learns it once the business is resolved)."""
+    annotate({BUSINESS: code})
+
+
+def annotate(attributes: Mapping[str, str | int | float | bool]) -> None:
+    """Set *attributes* on the current span, while tracing (nothing otherwise)."""
+    if _trace._TRACER_PROVIDER is not None:
+        _trace.get_current_span().set_attributes(attributes)
+
+
 # -- spans -----------------------------------------------------------------------------------
 def record_error(span: Span, exc: BaseException) -> None:
     """Mark *span* failed with *exc*'s type (``error.type``) and its scrubbed first line."""
@@ -196,7 +207,8 @@ class SpanSteps(Steps):
     def __init__(self, tracer_: Tracer, sink: list[TraceStep] | None = None) -> None:
         super().__init__()
         self._tracer = tracer_
-        self._sink = sink
+        #: where each step goes besides the span (the caller's trace), if anywhere
+        self.sink = sink
         self._open: Span | None = None
         self._token: object | None = None
 
@@ -218,8 +230,8 @@ class SpanSteps(Steps):
                 if outcome == "failed":
                     opened.set_status(Status(StatusCode.ERROR, step.error))
             self._end()
-        if self._sink is not None:
-            self._sink.append(step)
+        if self.sink is not None:
+            self.sink.append(step)
 
     def close(self) -> None:
         if self._open is not None:

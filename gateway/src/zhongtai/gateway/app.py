@@ -20,11 +20,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import anyio
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from zhongtai.core import telemetry
 from zhongtai.core.errors import NotFound, UserError, ZhongtaiError
 from zhongtai.core.identity import validate_code
 from zhongtai.core.runtime.platform import Platform
@@ -45,6 +47,8 @@ BUSINESS_HEADER = "x-zhongtai-business"
 #: Request attributes for ``identity.resolve``, each from header ``X-Zhongtai-<Name>``.
 ATTRIBUTES = ("channel", "app", "store", "terminal", "host")
 JSON_TYPE = "application/json"
+#: W3C Trace Context request headers a traced gateway continues (docs/observability.md).
+TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
 
 class Gateway:
@@ -77,19 +81,42 @@ class Gateway:
 
     async def serve(self, operation: Operation, request: Request) -> Response:
         started = time.perf_counter()
-        try:
-            response = await self._serve(operation, request)
-        except Problem as problem:
-            response = problems.response(problem, request.url.path)
-        except ZhongtaiError as exc:
-            response = problems.response(problems.from_error(exc), request.url.path)
-        except Exception:  # a bug: logged here, never shown to the client
-            log.exception("unexpected error serving %s %s", request.method, request.url.path)
-            response = problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
+        tracer = telemetry.tracer()
+        if tracer is None:
+            response = await self._answer(operation, request)
+        else:
+            response = await self._traced(tracer, operation, request)
         self._describe_registry(response)
         self.http_metrics.observe(operation.operation_id, request.method, response.status_code,
                                   time.perf_counter() - started)
         return response
+
+    async def _answer(self, operation: Operation, request: Request) -> Response:
+        """The operation's response, every error mapped to a problem document."""
+        try:
+            return await self._serve(operation, request)
+        except Problem as problem:
+            return problems.response(problem, request.url.path)
+        except ZhongtaiError as exc:
+            return problems.response(problems.from_error(exc), request.url.path)
+        except Exception:  # a bug: logged here, never shown to the client
+            log.exception("unexpected error serving %s %s", request.method, request.url.path)
+            return problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
+
+    async def _traced(self, tracer: Any, operation: Operation, request: Request) -> Response:
+        """:meth:`_answer` in an HTTP server span continuing the caller's W3C ``traceparent``, if any."""
+        parent = telemetry.extract({name: request.headers[name] for name in TRACE_HEADERS if name in request.headers})
+        attributes = {"http.request.method": request.method, "http.route": operation.path,
+                      "url.path": request.url.path, "url.scheme": request.url.scheme,
+                      "zhongtai.operation": operation.operation_id}
+        with telemetry.span(tracer, f"{request.method} {operation.path}", attributes, kind=SpanKind.SERVER,
+                            context=parent) as span:
+            response = await self._answer(operation, request)
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 500:
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute(telemetry.ERROR_TYPE, str(response.status_code))
+            return response
 
     async def poll(self) -> None:
         """Catch up with the registry when a check is due, off the event loop."""
@@ -149,7 +176,11 @@ class Gateway:
         def work() -> Reply | Any:
             business = self.business_of(headers, principal, operation.scope) if operation.business else None
             call = Call(self.platform, principal, business, body, path_params, query, headers)
-            return operation.handler(call)
+            if business is None:
+                return operation.handler(call)
+            telemetry.tag_business(business)
+            with telemetry.business_scope(business):
+                return operation.handler(call)
 
         if operation.inline and self.platform.status().revision is not None:  # never loading on the loop
             reply = work()
@@ -290,8 +321,11 @@ def create_app_from_env() -> Starlette:
     """
     import sys
 
+    from zhongtai.core import logs
     from zhongtai.core.cli.lazy import plugin_search_path
 
+    logs.configure_from_env()  # zhongtai serve --log-format/--log-level reach every worker through the environment
+    telemetry.configure_from_env()  # OTEL_TRACES_EXPORTER: each worker process exports its own spans
     path = plugin_search_path()
     for entry in reversed(path or []):
         if entry not in sys.path:

@@ -37,7 +37,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, rate_limit: fl
 
     Clients authenticate with API tokens (zhongtai access tokens create); the
     API is described at /openapi.json and /docs.  SIGTERM drains in-flight
-    requests.  See docs/gateway.md.
+    requests.  See docs/gateway.md.  Structured logs: zhongtai --log-format json
+    serve; traces: OTEL_TRACES_EXPORTER (docs/observability.md).
 
     \b
     Example:
@@ -66,11 +67,19 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, rate_limit: fl
     os.environ.update(settings.to_env())  # every worker builds the same app from the environment
     # the console's sessions must be valid in every worker: one key for all of them unless one is configured
     os.environ.setdefault("ZHONGTAI_CONSOLE_SECRET_KEY", secrets.token_urlsafe(48))
-    database_url = ctx.find_root().params.get("database_url")
+    root = ctx.find_root().params
+    database_url = root.get("database_url")
     if database_url:
         os.environ[ENV_URL] = database_url
+    from zhongtai.core import logs
+
+    structured = False  # zhongtai --log-format/--log-level: every worker logs structured lines (uvicorn's too)
+    for name, variable in (("log_format", logs.ENV_FORMAT), ("log_level", logs.ENV_LEVEL)):
+        if root.get(name):
+            os.environ[variable] = str(root[name])
+        structured = structured or bool(os.environ.get(variable))
     click.echo(f"zhongtai gateway on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); "
                "API reference at /docs", err=True)
     uvicorn.run("zhongtai.gateway.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=access_log, timeout_graceful_shutdown=int(settings.request_timeout) + 5,
-                server_header=False, log_level="info")
+                server_header=False, log_level="info", log_config=None if structured else uvicorn.config.LOGGING_CONFIG)

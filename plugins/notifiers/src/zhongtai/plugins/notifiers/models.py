@@ -106,6 +106,8 @@ class OutboxRow(NotifierBase):
     campaign_id: Mapped[str | None] = mapped_column(String(40), index=True)
     # notifiers_0004: when the relay last handed it to the broker (broker transport only)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # notifiers_0006: the W3C traceparent of the work that queued it (the delivery span links to it)
+    trace_context: Mapped[str | None] = mapped_column(String(200))
 
 
 class AttemptRow(NotifierBase):

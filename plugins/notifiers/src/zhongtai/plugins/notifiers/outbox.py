@@ -14,17 +14,20 @@ anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from opentelemetry.trace import Span, SpanKind
 from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from zhongtai.core import telemetry
 from zhongtai.core.errors import BusinessSuspended, NotFound, UserError, ZhongtaiError
 from zhongtai.core.identity import lineage
 from zhongtai.core.registry.models import utcnow
@@ -238,6 +241,7 @@ def _accept(connection: Connection, business: str, item: _Prepared, policy: Noti
             idempotency_key=key, send_after=after, due_at=due, attempts=0, reason="",
             created_at=moment, updated_at=moment, cost=costs.amount_text(item.estimate.total), campaign_id=campaign_id,
             charges={channel: costs.amount_text(amount) for channel, amount in item.estimate.amounts.items()},
+            trace_context=telemetry.current_traceparent(),
         ).on_conflict_do_nothing(index_elements=["business", "idempotency_key"]).returning(OutboxRow.id)
     ).first()
     if inserted is None:  # the key was used before (perhaps by a concurrent send that just committed)
@@ -302,11 +306,31 @@ def send(
     policy = policy_for(platform, business)
     item = _prepare(platform, business, outgoing, _Sending.load(platform, business, policy))
     exceeded: list[dict[str, Any]] = []
-    with engine.begin() as connection:
+    with queueing(business, kind) as span, engine.begin() as connection:
         result = _accept(connection, business, item, policy, now or utcnow(), costs.BudgetBook(business),
                          exceeded)
+        if span is not None:
+            span.set_attributes({"messaging.message.id": result.id, "zhongtai.notify.state": result.state})
     costs.report_exceeded(platform, business, exceeded)
     return result
+
+
+#: ``messaging.system`` of the outbox's spans (semantic conventions allow a custom value)
+MESSAGING_SYSTEM = "zhongtai.outbox"
+
+
+@contextlib.contextmanager
+def queueing(business: str, kind: str) -> Iterator[Span | None]:
+    """A producer span around accepting a message (None while not tracing); the row stores its traceparent."""
+    tracer = telemetry.tracer()
+    if tracer is None:
+        yield None
+        return
+    attributes = {telemetry.BUSINESS: business, "messaging.system": MESSAGING_SYSTEM,
+                  "messaging.operation.type": "send", "messaging.destination.name": "outbox",
+                  "zhongtai.notify.kind": kind}
+    with telemetry.span(tracer, "send outbox", attributes, kind=SpanKind.PRODUCER) as span:
+        yield span
 
 
 class BatchSender:

@@ -20,19 +20,22 @@ reasons.  Results are written in one transaction per batch.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Engine, and_, bindparam, func, insert, or_, select, update
 
+from zhongtai.core import telemetry
 from zhongtai.core.errors import ZhongtaiError
 from zhongtai.core.policies import PlanEntry, TraceStep
 from zhongtai.core.registry.models import utcnow
@@ -42,7 +45,7 @@ from zhongtai.plugins.notifiers import models
 from zhongtai.plugins.notifiers.addresses import address_keys
 from zhongtai.plugins.notifiers.composed import delivering
 from zhongtai.plugins.notifiers.models import AttemptRow, OutboxRow, UTCDateTime, engine_of
-from zhongtai.plugins.notifiers.outbox import suspended_by
+from zhongtai.plugins.notifiers.outbox import MESSAGING_SYSTEM, suspended_by
 from zhongtai.plugins.notifiers.policy import NotifierPolicy, policy_for
 from zhongtai.plugins.notifiers.rules import opted_out, release_time
 
@@ -92,6 +95,8 @@ class Claimed:
     business: str
     attempts: int
     claimed_until: dt.datetime
+    #: the W3C traceparent of the work that queued it (the delivery span links to it)
+    trace_context: str | None = None
 
 
 @attrs.frozen
@@ -133,7 +138,7 @@ def default_worker_name() -> str:
 _CLAIM_COLUMNS = (
     OutboxRow.id, OutboxRow.business, OutboxRow.kind, OutboxRow.recipient, OutboxRow.subject, OutboxRow.body,
     OutboxRow.template, OutboxRow.variables, OutboxRow.headers, OutboxRow.idempotency_key, OutboxRow.send_after,
-    OutboxRow.attempts, OutboxRow.claimed_until,
+    OutboxRow.attempts, OutboxRow.claimed_until, OutboxRow.trace_context,
 )
 
 
@@ -172,7 +177,7 @@ def claim(engine: Engine, worker: str, now: dt.datetime, lease: dt.timedelta, li
             template=row.template, variables=row.variables or {}, idempotency_key=row.idempotency_key,
             headers=row.headers or {}, send_after=row.send_after,
         )
-        claimed.append(Claimed(message, row.business, row.attempts, row.claimed_until))
+        claimed.append(Claimed(message, row.business, row.attempts, row.claimed_until, row.trace_context))
     claimed.sort(key=lambda c: c.message.id)
     return claimed
 
@@ -190,6 +195,32 @@ def _done_channels(engine: Engine, ids: Sequence[str]) -> dict[str, set[str]]:
     for message_id, channel in rows:
         done.setdefault(message_id, set()).add(channel)
     return done
+
+
+@contextlib.contextmanager
+def delivery_span(claimed: Claimed, job: _Job, trace: list[TraceStep]) -> Iterator[list[TraceStep]]:
+    """While tracing: a consumer span for one delivery, linked to the work that queued the message.
+
+    Yields the trace to give the runner: *trace* itself, or while tracing a
+    :class:`~zhongtai.core.telemetry.SpanSteps` making each channel a child span and
+    appending every step to *trace*.  The business is in context for the channels' own logs either way.
+    """
+    tracer = telemetry.tracer()
+    with telemetry.business_scope(claimed.business):
+        if tracer is None:
+            yield trace
+            return
+        attributes = {telemetry.BUSINESS: claimed.business, telemetry.EXTENSION_POINT: job.point.name,
+                      "messaging.system": MESSAGING_SYSTEM, "messaging.operation.type": "process",
+                      "messaging.destination.name": "outbox", "messaging.message.id": claimed.message.id,
+                      "zhongtai.notify.attempt": claimed.attempts, telemetry.PLUGIN_COUNT: len(job.entries)}
+        with telemetry.span(tracer, "process outbox", attributes, kind=SpanKind.CONSUMER,
+                            links=telemetry.link_to(claimed.trace_context)):
+            steps = telemetry.SpanSteps(tracer, trace)
+            try:
+                yield steps
+            finally:
+                steps.close()
 
 
 class Worker:
@@ -303,8 +334,8 @@ class Worker:
             return Outcome(claimed.message.id, models.PENDING, now, "claim expired before delivery",
                            claimed.attempts - 1, "expired")
         trace: list[TraceStep] = []
-        with delivering(claimed.message):  # the platform composed it: channels may sign it
-            job.runner(job.point, job.entries, {"message": claimed.message}, trace)
+        with delivering(claimed.message), delivery_span(claimed, job, trace) as steps:  # composed: may sign
+            job.runner(job.point, job.entries, {"message": claimed.message}, steps)
         records: list[AttemptRecord] = []
         errors: list[str] = []
         finished = set(already)

@@ -72,6 +72,8 @@ class SessionRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # verification_0003: the W3C traceparent of the request that started it (later steps' spans link to it)
+    trace_context: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class StepRow(Base):

@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from zhongtai.core import telemetry
 from zhongtai.core.errors import RegistryError
 from zhongtai.core.identity import depth
 from zhongtai.core.specs.verification import (
@@ -74,6 +75,8 @@ from zhongtai.plugins.verification.throttle import (
 from zhongtai.plugins.verification.views import SessionView, SubmitOutcome, session_view
 
 log = logging.getLogger("zhongtai.verification")
+#: the span attribute naming a verification session (docs/observability.md)
+SESSION_ATTRIBUTE = "zhongtai.verification.session"
 
 Clock = Callable[[], dt.datetime]
 
@@ -212,12 +215,36 @@ class Verifier:
         return flow
 
     # -- operations ----------------------------------------------------------------
+    @contextmanager
+    def _span(self, operation: str, session_id: str | None, business: str | None = None) -> Iterator[None]:
+        """While tracing: a span ``verification <operation>`` for *business* (read from the session if not given),
+        linked to the request that started the session.  The business is in context for the block."""
+        tracer = telemetry.tracer()
+        if tracer is None:
+            yield
+            return
+        started: str | None = None
+        if session_id is not None:
+            with self._reading() as session:
+                found = session.execute(select(SessionRow.business, SessionRow.trace_context)
+                                        .where(SessionRow.id == session_id)).first()
+            if found is not None:
+                business, started = found.business, found.trace_context
+        attributes = {SESSION_ATTRIBUTE: session_id or "", **({telemetry.BUSINESS: business} if business else {})}
+        with telemetry.business_scope(business), telemetry.span(
+                tracer, f"verification {operation}", attributes, links=telemetry.link_to(started)):
+            yield
+
     def start(self, business: str, flow: str, subject: Mapping[str, str]) -> SessionView:
         """Open a session of *flow* for *subject*; a first code step sends its code now.
 
         Refused before anything is written if the flow is unknown, a component is
         missing, the subject lacks a field a step needs, or a code cannot be sent.
         """
+        with self._span("start", None, business):
+            return self._start(business, flow, subject)
+
+    def _start(self, business: str, flow: str, subject: Mapping[str, str]) -> SessionView:
         view = self.platform.business(business)
         now = self._now()
         facts = normalise_subject(subject, today=now.date())
@@ -228,6 +255,7 @@ class Verifier:
         if any(handler.sends_codes for handler in handlers.values()):
             require_channel(view)
         session_id = new_session_id()
+        telemetry.annotate({SESSION_ATTRIBUTE: session_id})
         first = definition.steps[0]
         keys = self._subject_keys(business, facts)
         with self._reading() as session:
@@ -237,6 +265,7 @@ class Verifier:
             id=session_id, business=business, flow=definition.name, status=OPEN, reason="", position=0,
             subject=mask_all(facts), facts=facts, created_at=now, updated_at=now,
             expires_at=now + dt.timedelta(seconds=definition.ttl_seconds), version=1,
+            trace_context=telemetry.current_traceparent(),
         )
         steps = [
             StepRow(session_id=session_id, position=i, component=name, status=ACTIVE if i == 0 else PENDING,
@@ -262,6 +291,10 @@ class Verifier:
         last allowed failure, a provider outage or fraud signal ends the session.
         Errors (unknown session, closed session, wrong step, empty value) change nothing.
         """
+        with self._span("submit", session_id):
+            return self._submit(session_id, step, value)
+
+    def _submit(self, session_id: str, step: str, value: str) -> SubmitOutcome:
         now = self._now()
         if not value.strip():
             raise InvalidValueError(f"no value given for step {step!r}")
@@ -309,6 +342,7 @@ class Verifier:
                 raise ConcurrentChangeError(
                     f"the code for session {row.id} was used elsewhere meanwhile; nothing was recorded")
             shown = self._view(session, row, steps, now)
+        telemetry.annotate({"zhongtai.verification.step": step, "zhongtai.outcome": outcome})
         log.info("verification session %s step %s: %s%s (session %s)", row.id, step, outcome,
                  f" ({reason})" if reason else "", shown.status)
         return SubmitOutcome(outcome == "passed", reason, shown)
@@ -318,6 +352,10 @@ class Verifier:
 
         Refused within the step's resend cooldown and after its last allowed send.
         """
+        with self._span("resend", session_id):
+            return self._resend(session_id)
+
+    def _resend(self, session_id: str) -> SessionView:
         now = self._now()
         with self._reading() as session:
             row, steps = self._load(session, session_id)
