@@ -11,6 +11,10 @@ Prints, from one run on one machine:
     tracer provider set ("tracing off") against the same call path without the telemetry
     check (the kernel before tracing; target <= 1.05x), and with the SDK's tracer provider,
     a batch span processor and an exporter that drops everything ("tracing on").
+  * staged rollout: the same point when one of the 5 plugins carries a 50% rollout, called with a
+    subject inside it, as a ratio to the point without any rollout called with the same subject
+    (target <= 1.2x); points without rollouts run the plan as before (a plan knows at compile time
+    that it has no gates), so the first ratios are those of points without rollouts.
 
 Measurements interleave the contenders round by round and report medians, so
 machine noise hits all of them alike.
@@ -33,6 +37,8 @@ from typing import Any
 import pluggy
 
 from zhongtai.core.markers import PROJECT, hookimpl
+from zhongtai.core.rollout import bucket
+from zhongtai.core.rollouts import set_rollout
 from zhongtai.core.runtime import Platform
 from zhongtai.core.specs import pricing as pricing_specs
 
@@ -67,8 +73,10 @@ def timed(call: Callable[[], Any], number: int) -> float:
         gc.enable()
 
 
-def build_platform(root: Path, installed: int, businesses: int) -> tuple[Platform, Callable[[], Any]]:
-    platform = Platform(f"sqlite:///{root / f'r-{installed}-{businesses}.db'}", discover=False,
+def build_platform(root: Path, installed: int, businesses: int,
+                   rollout: str = "") -> tuple[Platform, Callable[[], Any]]:
+    """*rollout*: "" (no subject), "subject" (a subject, no rollout) or "50%" (one plugin at 50%)."""
+    platform = Platform(f"sqlite:///{root / f'r-{installed}-{businesses}-{rollout}.db'}", discover=False,
                         refresh_interval=3600.0)
     active = [make_impl(i, answer=(i == 0)) for i in range(ACTIVE)]
     for i, impl in enumerate(active):
@@ -93,8 +101,20 @@ def build_platform(root: Path, installed: int, businesses: int) -> tuple[Platfor
     # warm the plan cache for many businesses, as a long-running service would have
     for i in range(min(businesses - 1, 2000)):
         platform.plan(f"corp.b{i}", "pricing.base_price")
-    assert view.call("pricing.base_price", sku="s", request=None) == PRICE
-    return platform, lambda: view.call("pricing.base_price", sku="s", request=None)
+    if not rollout:
+        assert view.call("pricing.base_price", sku="s", request=None) == PRICE
+        return platform, lambda: view.call("pricing.base_price", sku="s", request=None)
+    if rollout == "50%":
+        set_rollout(platform, "active-2", "corp", percent=50)
+    assert (platform.plan(target, "pricing.base_price").gates is None) == (rollout != "50%")
+    assert view.call("pricing.base_price", sku="s", request=None, subject=SUBJECT) == PRICE
+    return platform, lambda: view.call("pricing.base_price", sku="s", request=None, subject=SUBJECT)
+
+
+#: a subject inside a 50% rollout of active-2 at corp, so the same 5 plugins run with and without it
+SUBJECT = next(s for s in (f"user-{i}" for i in range(100)) if bucket("corp:active-2", s) <= 5000)
+WITHOUT = "zhongtai, 5 plugins, subject, no rollout"
+WITH = "zhongtai, 5 plugins, subject, one at a 50% rollout"
 
 
 def dedicated_pluggy() -> Callable[[], Any]:
@@ -180,6 +200,10 @@ def main() -> int:
             platform, call = build_platform(root, installed, businesses)
             platforms.append(platform)
             contenders[f"zhongtai, {installed:>5} installed, {businesses:>6} businesses"] = call
+        for name, kind in ((WITHOUT, "subject"), (WITH, "50%")):
+            platform, call = build_platform(root, 10, 1, kind)
+            platforms.append(platform)
+            contenders[name] = call
         subsets = {f"pluggy subset_hook_caller, 5 of {n}": pluggy_subset(n) for n in (500, 5_000)}
         small = platforms[0]
         arguments = {"sku": "s", "request": None}
@@ -218,7 +242,7 @@ def main() -> int:
     for name, value in best.items():
         print(f"{name:<50} {value * 1e6:>8.2f} {value / baseline:>12.2f} {median[name] * 1e6:>10.2f} "
               f"{median[name] / baseline_median:>12.2f}")
-    ours = [v for n, v in best.items() if n.startswith("zhongtai,")]
+    ours = [v for n, v in best.items() if n.startswith("zhongtai,") and n not in (WITH, WITHOUT)]
     worst = max(ours) / baseline
     flat = max(ours) / min(ours)
     print()
@@ -230,6 +254,10 @@ def main() -> int:
           f"median {median[TRACING_OFF] / median[UNTRACED]:.2f}x)")
     print(f"tracing on (SDK, dropping exporter) / untraced: {on:.2f}x  (reported; "
           f"median {median[TRACING_ON] / median[UNTRACED]:.2f}x)")
+    print(f"one of 5 plugins with a rollout / without  : {best[WITH] / best[WITHOUT]:.2f}x  (target <= 1.20x; "
+          f"medians {median[WITH] / median[WITHOUT]:.2f}x)")
+    plain = best["zhongtai,    10 installed,      1 businesses"]
+    print(f"a subject on a point without rollouts      : {best[WITHOUT] / plain:.2f}x  (vs no subject)")
     return 0
 
 

@@ -311,3 +311,18 @@ def dump_document(data: Any, fmt: str) -> str:
 
         return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
     raise UserError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write *text* to *path* atomically (a temporary file, then a rename); one-line error otherwise."""
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".zhongtai-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None

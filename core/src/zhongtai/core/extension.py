@@ -129,6 +129,9 @@ def extension_point(
             raise TypeError(f"hookspec for {name!r} must be named {expected!r}")
         signature = inspect.signature(function, eval_str=True)
         arguments = tuple(signature.parameters)
+        if "subject" in arguments:
+            raise TypeError(f"extension point {name!r}: the argument name 'subject' is reserved for the call's "
+                            "subject (staged rollout, experiments)")
         if policy is Policy.PIPELINE and pipeline_arg not in arguments:
             raise TypeError(f"pipeline extension point {name!r} needs pipeline_arg among {arguments}")
         point = ExtensionPoint(

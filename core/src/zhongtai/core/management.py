@@ -120,8 +120,8 @@ def _impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
             removed=tuple(sorted(set(before) - set(after))),
             reconfigured=tuple(sorted(
                 p for p in set(before) & set(after)
-                if (before[p].config, before[p].priority, before[p].levels)
-                != (after[p].config, after[p].priority, after[p].levels)
+                if (before[p].config, before[p].priority, before[p].levels, before[p].rollout, before[p].experiment)
+                != (after[p].config, after[p].priority, after[p].levels, after[p].rollout, after[p].experiment)
             )),
             status=status_after if status_after != status_before else None,
         ))
@@ -336,6 +336,9 @@ def disable(
         current = snap.enablements.get(business, {}).get(plugin)
         if current is not None and not current.enabled:
             raise UserError(f"plugin {plugin!r} is already disabled at {business}")
+        if current is not None and current.experiment:
+            raise UserError(f"experiment {current.experiment.get('name')!r} is running on {plugin} at {business}; "
+                            "stop it first (zhongtai experiments stop NAME)")
         effective, _ = snap.state_of(business, plugin)
         if current is None and not effective:
             raise UserError(f"plugin {plugin!r} is not enabled at {business} or above it")
@@ -343,6 +346,7 @@ def disable(
         new = snap.replaced(enablement=row)
         written = tx.put_enablement(business, plugin, enabled=False, config={}, priority=0,
                                     expected_version=expected_version)
+        written.rollout = None  # a disabled row serves nobody; enabling again starts without a rollout
         before, after = _row_view(cls, current), _row_view(cls, row)
         tx.record("plugin.disable", business=business, plugin=plugin, before=before, after=after)
         tx.flush()

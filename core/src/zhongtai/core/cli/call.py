@@ -30,9 +30,12 @@ def _compact(value: object, limit: int = 70) -> str:
 @click.option("--business", "-b", metavar="CODE", required=True, help="The business the call is for.")
 @click.option("--input", "-i", "input_", metavar="JSON|@FILE", default="{}", show_default=True,
               help="A JSON object of the extension point's inputs, inline, @file or @- for stdin.")
+@click.option("--subject", "-s", metavar="SUBJECT",
+              help="Who the call is for (user, device ...): decides staged rollouts and experiment variants.")
 @click.option("--explain", is_flag=True, help="Also print the trace: each plugin, in order, and what it did.")
 @json_option
-def call(extension_point: str, business: str, input_: str, explain: bool, as_json: bool) -> None:
+def call(extension_point: str, business: str, input_: str, subject: str | None, explain: bool,
+         as_json: bool) -> None:
     """Invoke EXTENSION_POINT for a business and print the combined result.
 
     The input keys are the extension point's arguments (see `zhongtai
@@ -45,6 +48,7 @@ def call(extension_point: str, business: str, input_: str, explain: bool, as_jso
       zhongtai call pricing.base_price -b edu.k12 \\
           --input '{"sku": "math-101", "request": {"channel": "app", "lines": [{"sku": "math-101"}]}}' --explain
       zhongtai call theming.tokens -b edu.k12 --json
+      zhongtai call theming.tokens -b edu.k12 --subject user-42 --explain
     """
     from zhongtai.core.jsonio import call_arguments, to_json
 
@@ -52,11 +56,11 @@ def call(extension_point: str, business: str, input_: str, explain: bool, as_jso
     point = platform.extension_point(extension_point)
     view = platform.business(business)
     arguments = call_arguments(point, _read_input(input_))
-    outcome = view.explain(extension_point, **arguments)
+    outcome = view.explain(extension_point, subject=subject, **arguments)
     result, trace = to_json(outcome.value), to_json(outcome.trace)
     if as_json:
-        echo_json({"extension_point": extension_point, "business": business, "revision": outcome.revision,
-                   "result": result, "trace": trace})
+        echo_json({"extension_point": extension_point, "business": business, "subject": subject,
+                   "revision": outcome.revision, "result": result, "trace": trace})
         return
     import json
 

@@ -30,6 +30,8 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "db": "zhongtai.core.cli.db:db",
     "access": "zhongtai.core.cli.access:access",
     "stats": "zhongtai.core.cli.stats:stats",
+    "rollout": "zhongtai.core.cli.rollout:rollout",
+    "experiments": "zhongtai.core.cli.experiments:experiments",
 }
 
 #: First paragraph of each built-in command's help, shown by ``zhongtai --help`` without importing
@@ -46,6 +48,8 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "db": "Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages).",
     "access": "Who may change what: platform admins, owner-team members, production mode.",
     "stats": "Show call metrics: calls, errors and latency per business, extension point and plugin.",
+    "rollout": "Staged rollout: serve a plugin to a percentage of subjects, an allow-list, a time window.",
+    "experiments": "A/B/n experiments: variants of a plugin's config at a business, sticky per subject.",
 }
 
 

@@ -38,24 +38,10 @@ def export(output: str | None, fmt: str | None, include_secrets: bool) -> None:
     if output is None:
         echo(text, nl=False)
         return
-    _write_atomically(output, text)
+    from zhongtai.core.documents import write_text
+
+    write_text(output, text)
     echo(f"Exported {len(document['businesses'])} businesses to {output}.", err=True)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    import os
-    import tempfile
-
-    from zhongtai.core.errors import UserError
-
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".zhongtai-export-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
 
 
 @click.command("import")

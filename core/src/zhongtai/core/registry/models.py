@@ -67,6 +67,10 @@ class EnablementRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(200), default="")
+    #: A staged rollout (see :mod:`zhongtai.core.rollout`) and a running experiment's variants
+    #: (see :mod:`zhongtai.core.experiments`), as JSON; ``None``: every subject, one config.
+    rollout: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True, default=None)
+    experiment: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True, default=None)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
@@ -198,3 +202,48 @@ class PromotionRow(Base):
     plugin: Mapped[str] = mapped_column(String(200), primary_key=True)
     promoted_by: Mapped[str] = mapped_column(String(200))
     promoted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ExperimentRow(Base):
+    """An A/B/n experiment: variants of one plugin's config at one business (see ``experiments.py``)."""
+
+    __tablename__ = "zt_experiment"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    business: Mapped[str] = mapped_column(ForeignKey("zt_business.code"), index=True)
+    plugin: Mapped[str] = mapped_column(String(200))
+    metric: Mapped[str] = mapped_column(String(200))  # the outcome event that counts as a conversion
+    variants: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # [{name, weight, config}]
+    sample: Mapped[float] = mapped_column(Float, default=1.0)  # share of subjects whose exposure is recorded
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft, running, stopped
+    winner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ExposureRow(Base):
+    """Telemetry: the variant a subject was first served in an experiment (batched writes, no audit)."""
+
+    __tablename__ = "zt_exposure"
+
+    experiment: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    variant: Mapped[str] = mapped_column(String(64))
+    business: Mapped[str] = mapped_column(String(128))
+    first_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    """Telemetry: an outcome event (``order.paid``) of a subject at a business, with an optional value."""
+
+    __tablename__ = "zt_event"
+    __table_args__ = (Index("ix_event_name_subject", "name", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    business: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,8 @@ Resolution rules (the heart of per-business dispatch):
   row; nearer keys win.
 * The priority and the *source level* of an effective plugin come from its
   nearest enabled row.
+* A rollout and a running experiment come from the nearest enabled row that
+  carries one (below the nearest disabling row), like config keys.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Enablement:
     version: int = 1
     updated_at: dt.datetime | None = None
     updated_by: str = ""
+    rollout: Mapping[str, Any] | None = None  # see zhongtai.core.rollout
+    experiment: Mapping[str, Any] | None = None  # a running experiment's variants (zhongtai.core.experiments)
 
 
 @attrs.frozen
@@ -70,6 +74,9 @@ class EffectivePlugin:
     priority: int
     config: Mapping[str, Any]
     levels: tuple[tuple[str, Mapping[str, Any]], ...]  # (business, own config) root -> leaf
+    #: (business whose row carries it, rule): the nearest enabled row's rollout / running experiment
+    rollout: tuple[str, Mapping[str, Any]] | None = None
+    experiment: tuple[str, Mapping[str, Any]] | None = None
 
     def origin(self, business: str) -> str:
         return "own" if self.source == business else f"inherited from {self.source}"
@@ -217,6 +224,9 @@ class Snapshot:
                     plugin=plugin, source=code, priority=row.priority,
                     config={**above.config, **row.config} if above is not None else dict(row.config),
                     levels=(*above.levels, (code, row.config)) if above is not None else ((code, row.config),),
+                    rollout=(code, row.rollout) if row.rollout else above.rollout if above is not None else None,
+                    experiment=((code, row.experiment) if row.experiment
+                                else above.experiment if above is not None else None),
                 )
             result = own
         self._effective[code] = result

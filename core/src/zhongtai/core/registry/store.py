@@ -185,8 +185,8 @@ def _collect_touched(session: Session, _context: Any, _instances: Any) -> None:
 # fetch itself at 100,000 rows -- and decode JSON and timestamps here, once: SQLite hands
 # back text, psycopg values it has already decoded.
 _BUSINESS_SQL = "SELECT code, parent, name, owner, status, version, updated_at, updated_by FROM zt_business"
-_ENABLEMENT_SQL = ("SELECT business, plugin, enabled, config, priority, version, updated_at, updated_by "
-                   "FROM zt_enablement")
+_ENABLEMENT_SQL = ("SELECT business, plugin, enabled, config, priority, version, updated_at, updated_by, "
+                   "rollout, experiment FROM zt_enablement")
 _BUSINESSES_IN = text(_BUSINESS_SQL + " WHERE code IN :codes").bindparams(bindparam("codes", expanding=True))
 _ENABLEMENTS_IN = text(_ENABLEMENT_SQL + " WHERE business IN :codes").bindparams(
     bindparam("codes", expanding=True))
@@ -214,8 +214,10 @@ def _businesses(rows: Iterable[Any]) -> list[Business]:
 
 
 def _enablements(rows: Iterable[Any]) -> list[Enablement]:
-    return [Enablement(business, plugin, bool(enabled), _json(config) or {}, priority, version, _time(at), by)
-            for business, plugin, enabled, config, priority, version, at, by in rows]
+    return [Enablement(business, plugin, bool(enabled), _json(config) or {}, priority, version, _time(at), by,
+                       _json(rollout) if rollout is not None else None,
+                       _json(experiment) if experiment is not None else None)
+            for business, plugin, enabled, config, priority, version, at, by, rollout, experiment in rows]
 
 
 def _fetch_all(session: Session, sql: str) -> list[Any]:
@@ -305,6 +307,20 @@ class Transaction:
         row.config = dict(config)
         row.priority = priority
         row.updated_at = now
+        row.updated_by = self.actor
+        return row
+
+    def put_traffic(self, business: str, plugin: str, *, rollout: Mapping[str, Any] | object | None = ...,
+                    experiment: Mapping[str, Any] | object | None = ...) -> EnablementRow:
+        """Set (``None``: clear) the rollout and/or running experiment of *plugin*'s own row at *business*."""
+        row = self.enablement(business, plugin)
+        if row is None:
+            raise NotFound(f"plugin {plugin!r} has no row at {business}")
+        if rollout is not ...:
+            row.rollout = dict(rollout) if isinstance(rollout, Mapping) else None
+        if experiment is not ...:
+            row.experiment = dict(experiment) if isinstance(experiment, Mapping) else None
+        row.updated_at = utcnow()
         row.updated_by = self.actor
         return row
 

@@ -24,12 +24,13 @@ import attrs
 
 from zhongtai.core.config import build_config
 from zhongtai.core.context import PluginContext
-from zhongtai.core.errors import ConfigError, PluginUnavailable
+from zhongtai.core.errors import ConfigError, PluginUnavailable, UserError
 from zhongtai.core.extension import ExtensionPoint, OnError, Policy
 from zhongtai.core.identity import depth
 from zhongtai.core.policies import RUNNERS, PlanEntry, Runner
 from zhongtai.core.registry.snapshot import EffectivePlugin
 from zhongtai.core.runtime.catalog import PluginCatalog
+from zhongtai.core.runtime.gates import BASE, Gates, PluginGate, variant_layers
 
 
 @attrs.frozen
@@ -42,6 +43,9 @@ class CallPlan:
     entries: tuple[PlanEntry, ...]
     runner: Runner = attrs.field(repr=False)
     problems: tuple[str, ...] = ()
+    #: ``None`` unless some plugin carries a rollout or a running experiment; then ``entries``
+    #: holds the base entries and the gates select per subject (see runtime/gates.py).
+    gates: Gates | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
     def inputs(self) -> frozenset[str]:
@@ -64,6 +68,23 @@ def _failing(message: str, error: type[Exception] = ConfigError) -> Callable[...
     return fail
 
 
+def _entry(plugin: EffectivePlugin, loaded: Any, impl: Any, level: str, raw: Any, business: str, platform: Any,
+           limit: float | None, meter: Any, allowed_env: frozenset[str]) -> PlanEntry:
+    """One implementation of *plugin* at *level* with config *raw* (built now; a bad config fails its calls)."""
+    function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
+    config = None
+    if loaded.config_class is not None:
+        try:
+            config = build_config(loaded.config_class, raw, plugin=plugin.plugin, resolve_secrets=True,
+                                  allowed_env=allowed_env, business=business)
+        except ConfigError as exc:
+            function = _failing(exc.message)
+    context = PluginContext(business=business, level=level, plugin=plugin.plugin, config=config, platform=platform)
+    if meter is not None:
+        function = meter.wrap(function)
+    return PlanEntry(plugin.plugin, level, plugin.priority, function, tuple(impl.argnames), context, meter)
+
+
 def compile_plan(
     point: ExtensionPoint,
     business: str,
@@ -72,8 +93,15 @@ def compile_plan(
     catalog: PluginCatalog,
     platform: Any,
 ) -> CallPlan:
-    """Build the plan of *point* for *business* from its effective plugins."""
+    """Build the plan of *point* for *business* from its effective plugins.
+
+    A plugin with a rollout or a running experiment gets a gate; with an
+    experiment, one more set of entries per variant, each with the variant's
+    config over the nearest level's.  Plans without any gate have ``gates=None``.
+    """
     entries: list[PlanEntry] = []
+    tags: list[tuple[int, int]] = []  # per entry: (gate index or -1, the pick it serves)
+    gates: list[PluginGate] = []
     problems: list[str] = []
 
     def unavailable(plugin: EffectivePlugin, message: str) -> None:
@@ -86,6 +114,7 @@ def compile_plan(
             context = PluginContext(business=business, level=level, plugin=plugin.plugin, platform=platform)
             failing = _failing(message, PluginUnavailable)
             entries.append(PlanEntry(plugin.plugin, level, plugin.priority, failing, (), context))
+            tags.append((-1, BASE))
 
     for plugin in effective:
         info = catalog.get(plugin.plugin)
@@ -103,25 +132,33 @@ def compile_plan(
             unavailable(plugin, exc.message)
             continue
         impl = loaded.hooks[point.name]
-        argnames = tuple(impl.argnames)
         layers = plugin.levels if point.per_level else ((plugin.source, plugin.config),)
         limit = platform.timeouts.seconds_for(point) if platform is not None else None
         metrics = getattr(platform, "metrics", None)
         meter = metrics.meter(business, point.name, plugin.plugin) if metrics is not None else None
         allowed_env = platform.snapshot.allowed_secrets(business) if platform is not None else frozenset()
-        for level, raw in layers:
-            function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
-            config = None
-            if loaded.config_class is not None:
-                try:
-                    config = build_config(loaded.config_class, raw, plugin=plugin.plugin, resolve_secrets=True,
-                                          allowed_env=allowed_env, business=business)
-                except ConfigError as exc:
-                    function = _failing(exc.message)
-            context = PluginContext(business=business, level=level, plugin=plugin.plugin,
-                                    config=config, platform=platform)
-            if meter is not None:
-                function = meter.wrap(function)
-            entries.append(PlanEntry(plugin.plugin, level, plugin.priority, function, argnames, context, meter))
-    entries.sort(key=order_key(point.policy))
-    return CallPlan(point, business, revision, tuple(entries), RUNNERS[point.policy], tuple(problems))
+        gate_index, variants = -1, [(BASE, layers)]
+        if plugin.rollout is not None or plugin.experiment is not None:
+            try:
+                gate = PluginGate(plugin.plugin, business, plugin.rollout, plugin.experiment)
+            except (UserError, KeyError, TypeError, ValueError) as exc:
+                unavailable(plugin, f"{plugin.plugin}: unreadable rollout or experiment: {exc}")
+                continue
+            gate_index = len(gates)
+            gates.append(gate)
+            variants.extend(variant_layers(plugin.experiment, layers))
+        for pick, picked_layers in variants:
+            for level, raw in picked_layers:
+                entries.append(_entry(plugin, loaded, impl, level, raw, business, platform, limit, meter,
+                                      allowed_env))
+                tags.append((gate_index, pick))
+    key = order_key(point.policy)
+    order = sorted(range(len(entries)), key=lambda i: key(entries[i]))  # stable: variants stay together
+    runner = RUNNERS[point.policy]
+    if not gates:
+        return CallPlan(point, business, revision, tuple(entries[i] for i in order), runner, tuple(problems))
+    slots = [(entries[i], *tags[i]) for i in order]
+    base = tuple(entry for entry, _, pick in slots if pick == BASE)
+    recorder = getattr(platform, "telemetry", None)
+    return CallPlan(point, business, revision, base, runner, tuple(problems),
+                    Gates(business, gates, slots, recorder))

@@ -22,7 +22,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pluggy
@@ -40,11 +40,16 @@ from zhongtai.core.policies import TraceStep
 from zhongtai.core.registry.snapshot import EffectivePlugin, Snapshot
 from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
+from zhongtai.core.rollout import check_subject
 from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.metrics import Metrics
 from zhongtai.core.runtime.plan import CallPlan, compile_plan, order_key
+from zhongtai.core.runtime.telemetry import Telemetry, check_event
 from zhongtai.core.runtime.timeouts import CallTimeouts
 from zhongtai.core.telemetry import SWITCH as TELEMETRY_SWITCH
+
+if TYPE_CHECKING:
+    from zhongtai.core.runtime.admission import Admission
 
 
 @attrs.frozen
@@ -143,6 +148,8 @@ class Platform:
         self.timeouts = CallTimeouts(timeouts)
         #: Call metrics per (business, extension point, plugin), when asked for.
         self.metrics: Metrics | None = Metrics() if metrics else None
+        #: Experiment exposures and outcome events, written in batches (see runtime/telemetry.py).
+        self.telemetry = Telemetry(self.registry)
         self.api_version = api_version
         self.refresh_interval = refresh_interval
         self._pm = pluggy.PluginManager(PROJECT)
@@ -244,7 +251,8 @@ class Platform:
         )
 
     def close(self) -> None:
-        """Stop listening and close the registry's connections."""
+        """Write buffered exposures and events, stop listening and close the registry's connections."""
+        self.telemetry.close()
         self._watcher = None
         self.timeouts.close()
         self.registry.close()
@@ -340,7 +348,7 @@ class Platform:
         if plan is None:
             point = self.extension_point(point_name)
             old = plans.donor.plans.get(point_name) if plans.donor is not None else None
-            if old is not None and plans.donor is not None and not old.problems:
+            if old is not None and plans.donor is not None and not old.problems and old.gates is None:
                 plan = _recompiled(self, point, plans, old, plans.donor.effective)
             else:
                 effective = [p for p in plans.effective.values()]
@@ -352,21 +360,25 @@ class Platform:
         """The compiled plan of *point_name* for *code* (compiled on first use)."""
         return self._plan(code, point_name)[1]
 
-    def call(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None) -> Any:
-        """Run *point_name* for *code*; steps go to *trace* when given (see :mod:`zhongtai.core.policies`)."""
+    def call(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None,
+             subject: str | None = None) -> Any:
+        """Run *point_name* for *code*; steps go to *trace* when given (see :mod:`zhongtai.core.policies`).
+
+        *subject* decides staged rollouts and experiment variants (see runtime/gates.py).
+        """
         # two attribute reads while no tracer provider is set and no log reads the business (the hot path)
         if _otel_trace._TRACER_PROVIDER is not None or TELEMETRY_SWITCH.business_context:
-            return self._observed_call(code, point_name, kwargs, trace)
-        return self._dispatch(code, point_name, kwargs, trace)
+            return self._observed_call(code, point_name, kwargs, trace, subject)
+        return self._dispatch(code, point_name, kwargs, trace, subject)
 
     def _observed_call(self, code: str, point_name: str, kwargs: dict[str, Any],
-                       trace: list[TraceStep] | None) -> Any:
+                       trace: list[TraceStep] | None, subject: str | None = None) -> Any:
         """:meth:`call` in a span with a child span per plugin contribution, and the business in context."""
         tracer = telemetry.tracer()
         if tracer is None:
             token = telemetry.enter_business(code)
             try:
-                return self._dispatch(code, point_name, kwargs, trace)
+                return self._dispatch(code, point_name, kwargs, trace, subject)
             finally:
                 telemetry.leave_business(token)
         with telemetry.business_scope(code), telemetry.span(
@@ -375,11 +387,12 @@ class Platform:
             telemetry.describe_plan(span, self.plan(code, point_name))
             steps = telemetry.SpanSteps(tracer, trace)
             try:
-                return self._dispatch(code, point_name, kwargs, steps)
+                return self._dispatch(code, point_name, kwargs, steps, subject)
             finally:
                 steps.close()
 
-    def _dispatch(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None) -> Any:
+    def _dispatch(self, code: str, point_name: str, kwargs: dict[str, Any], trace: list[TraceStep] | None,
+                  subject: str | None = None) -> Any:
         plans, plan = self._plan(code, point_name)
         suspended_by = plans.suspended_by
         if suspended_by is not None:
@@ -388,7 +401,13 @@ class Platform:
         missing = [a for a in plan.point.inputs if a not in kwargs]
         if missing:
             raise NotFound(f"{point_name} needs argument {missing[0]!r}")
-        return plan.runner(plan.point, plan.entries, kwargs, trace)
+        gates = plan.gates
+        if gates is None:  # decided when the plan was compiled: no plugin here has a rollout or experiment
+            return plan.runner(plan.point, plan.entries, kwargs, trace)
+        fast = gates.fast
+        if fast is not None and trace is None:
+            return plan.runner(plan.point, gates.by_pick[fast(subject)], kwargs, trace)
+        return plan.runner(plan.point, gates.select(subject, trace), kwargs, trace)
 
     # -- management: thin wrappers over zhongtai.core.management -------------------
     def create_business(self, code: str, *, name: str = "", owner: str = "", actor: str | None = None,
@@ -457,6 +476,8 @@ def _recompiled(platform: Platform, point: ExtensionPoint, plans: _BusinessPlans
     revision = platform.snapshot.revision
     fresh = compile_plan(point, plans.code, revision, [new_effective[p] for p in changed if p in new_effective],
                          platform.plugins, platform)
+    if fresh.gates is not None:  # a gated plugin changed: its slots need the whole plan
+        return compile_plan(point, plans.code, revision, list(new_effective.values()), platform.plugins, platform)
     kept = [entry for entry in old.entries if entry.plugin not in changed]
     return attrs.evolve(fresh, entries=tuple(sorted((*kept, *fresh.entries), key=order_key(point.policy))))
 
@@ -477,14 +498,24 @@ class BusinessView:
     def __repr__(self) -> str:
         return f"<BusinessView {self.code}>"
 
-    def call(self, extension_point: str, /, **kwargs: Any) -> Any:
-        """Invoke *extension_point* for this business and return the combined answer."""
-        return self._platform.call(self.code, extension_point, kwargs, None)
+    def call(self, extension_point: str, /, *, subject: str | None = None, **kwargs: Any) -> Any:
+        """Invoke *extension_point* for this business and return the combined answer.
 
-    def explain(self, extension_point: str, /, **kwargs: Any) -> CallResult:
-        """Like :meth:`call`, and also say which plugin did what, in order."""
+        *subject* (a user, device ...; optional) decides staged rollouts and
+        experiment variants: a plugin whose rollout leaves the subject out does
+        not run for this call (see :mod:`zhongtai.core.rollout`).  ``subject``
+        is therefore not available as an extension point argument name.
+        """
+        if subject is not None:
+            check_subject(subject)
+        return self._platform.call(self.code, extension_point, kwargs, None, subject)
+
+    def explain(self, extension_point: str, /, *, subject: str | None = None, **kwargs: Any) -> CallResult:
+        """Like :meth:`call`, and also say which plugin did what, in order (rollouts and variants too)."""
+        if subject is not None:
+            check_subject(subject)
         trace: list[TraceStep] = []
-        value = self._platform.call(self.code, extension_point, kwargs, trace)
+        value = self._platform.call(self.code, extension_point, kwargs, trace, subject)
         revision = self._platform.snapshot.revision
         return CallResult(extension_point, self.code, value, tuple(trace), revision)
 
@@ -493,3 +524,21 @@ class BusinessView:
 
     def effective_plugins(self) -> Mapping[str, EffectivePlugin]:
         return self._platform._plans_for(self.code).effective
+
+    def record(self, event: str, /, *, subject: str, value: float | None = None) -> None:
+        """Record outcome *event* (``"order.paid"``) of *subject* here, e.g. an experiment's conversion.
+
+        Buffered and written in the background (see runtime/telemetry.py); never
+        a database write on the caller's thread.
+        """
+        name, who, number = check_event(event, subject, value)
+        self._platform.telemetry.event(self.code, name, who, number)
+
+    def admission(self, plugin: str, /, *, subject: str | None = None) -> Admission:
+        """Whether *plugin* serves *subject* here, why, and which experiment variant it gets.
+
+        Records an exposure when a variant is served (asking is showing).
+        """
+        from zhongtai.core.runtime.admission import admission
+
+        return admission(self._platform, self.code, plugin, check_subject(subject))

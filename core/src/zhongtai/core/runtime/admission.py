@@ -1,0 +1,64 @@
+"""Whether a plugin serves a subject at a business, and why (``BusinessView.admission``).
+
+What the call path decides per gated plugin, as a value: for ``--explain``
+-like answers outside a call, and for the OpenFeature provider in the SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from zhongtai.core.rollout import IN_ROLLOUT
+from zhongtai.core.runtime.gates import EXCLUDED, PluginGate
+
+if TYPE_CHECKING:
+    from zhongtai.core.runtime.platform import Platform
+
+#: Reasons besides the rollout ones of zhongtai.core.rollout
+ENABLED = "enabled"  # enabled, no rollout
+NOT_ENABLED = "not-enabled"
+SUSPENDED = "suspended"
+VARIANT = "variant"  # served an experiment variant
+
+
+@attrs.frozen
+class Admission:
+    """The answer for one (business, plugin, subject)."""
+
+    business: str
+    plugin: str
+    subject: str | None
+    enabled: bool
+    reason: str  # ENABLED, NOT_ENABLED, SUSPENDED, VARIANT or a reason of zhongtai.core.rollout
+    detail: str
+    variant: str | None = None
+    experiment: str | None = None
+
+
+def admission(platform: Platform, code: str, plugin: str, subject: str | None) -> Admission:
+    plans = platform._plans_for(code)
+    if plans.suspended_by is not None:
+        return Admission(code, plugin, subject, False, SUSPENDED, f"business {plans.suspended_by} is suspended")
+    effective = plans.effective.get(plugin)
+    if effective is None:
+        _, why = platform.snapshot.state_of(code, plugin)
+        return Admission(code, plugin, subject, False, NOT_ENABLED, f"{plugin} is {why} at {code}")
+    if effective.rollout is None and effective.experiment is None:
+        return Admission(code, plugin, subject, True, ENABLED, f"{plugin} is enabled ({effective.origin(code)})")
+    gate = PluginGate(plugin, code, effective.rollout, effective.experiment)
+    pick, steps = gate.explain(subject)
+    words = "; ".join(str(step.value) for step in steps)
+    reason = steps[0].outcome if steps else ENABLED
+    if pick == EXCLUDED:
+        return Admission(code, plugin, subject, False, reason, words)
+    split = gate.split
+    if split is None or pick < 0:
+        return Admission(code, plugin, subject, True, reason if effective.rollout else ENABLED, words)
+    if subject is not None and split.sampled(subject):
+        platform.telemetry.expose(split.experiment, split.names[pick], subject, code)
+    return Admission(code, plugin, subject, True, VARIANT, words, split.names[pick], split.experiment)
+
+
+__all__ = ["IN_ROLLOUT", "Admission", "admission"]
