@@ -96,6 +96,20 @@ def test_requests_resolve_to_the_echannel_subbusinesses(demo_run: tuple[int, str
     assert "store=S-001 terminal=POS-3   ->  telecom.echannel.pickup" in out
 
 
+def test_a_rollout_a_kill_switch_and_an_experiment_report(demo_run: tuple[int, str, Path]) -> None:
+    _, out, output = demo_run
+    section = out[out.index("Staged rollout and an A/B experiment"):out.index("Where to look next")]
+    served = int(section.split(" of 1000 shoppers get the brand theme")[0].rsplit("-> ", 1)[1])
+    assert 250 < served < 350  # 30%, sticky per shopper
+    assert "kill switch: 0 of 1000 shoppers get it now" in section
+    assert "not served (outside-rollout)" in section or "served (in-rollout)" in section
+    green = next(line.split() for line in section.splitlines() if line.strip().startswith("green "))
+    assert float(green[-1]) < 0.05 and green[5].startswith("+")  # the planted uplift is found
+    assert "sample ratio check" in section and "(ok)" in section
+    assert (output / "checkout-colour.svg").read_text().startswith("<svg")
+    assert "would make green the winner of checkout-colour" in section
+
+
 def test_it_ends_with_where_to_look_next(demo_run: tuple[int, str, Path]) -> None:
     out = demo_run[1]
     tail = out[out.index("Where to look next"):]

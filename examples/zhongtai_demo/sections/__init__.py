@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 #: Section modules, in order.
 ORDER: tuple[str, ...] = (
     "capability_map", "pricing", "theming", "permissions", "verification", "identity", "messages", "gateway",
+    "rollout",
 )
 
 

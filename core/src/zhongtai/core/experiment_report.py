@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import distinct, func, select
 
 from zhongtai.core.errors import UserError
-from zhongtai.core.experiments import Experiment, get
+from zhongtai.core.experiments import Experiment, get, masked
 from zhongtai.core.registry.models import EventRow, ExposureRow
 
 if TYPE_CHECKING:
@@ -128,18 +128,19 @@ def report(platform: Platform, name: str) -> dict[str, Any]:
         platform.telemetry.flush()
     except RegistryError:
         pass  # report what is in the registry
-    return analyse(experiment, counts(platform, experiment))
+    return analyse(masked(platform, experiment), counts(platform, experiment))
 
 
 def svg(data: dict[str, Any]) -> str:
     """Conversion rate per variant with its 95% interval, as a standalone SVG document."""
     variants = data["variants"]
-    width, bar, gap, top, height = 120 + 110 * len(variants), 60, 50, 50, 300
+    title = f"{data['name']}: {data['metric']} conversion rate per variant (95% CI)"
+    bar, gap, top, height = 60, 50, 50, 300
+    width = max(120 + 110 * len(variants), 20 + 8 * len(title))  # room for the bars and the title
     scale_max = max([v["rate_ci_high"] or v["rate"] or 0.0 for v in variants] + [0.01]) * 1.15
 
     def y(rate: float) -> float:
         return top + height - rate / scale_max * height
-    title = f"{data['name']}: {data['metric']} conversion rate per variant (95% CI)"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{top + height + 70}" '
              f'font-family="sans-serif" font-size="12">',
              f'<text x="10" y="20" font-size="14">{escape(title)}</text>',

@@ -171,14 +171,16 @@ def _load(tx: Any, name: str) -> ExperimentRow:
     return row
 
 
-def _masked(platform: Platform, plugin: str, experiment: Experiment) -> dict[str, Any]:
-    from zhongtai.core.views import config_class
+def masked(platform: Platform, experiment: Experiment) -> Experiment:
+    """*experiment* with its variants' secret config values masked (every value, if the plugin is unknown)."""
+    from zhongtai.core.views import masked as masked_config
 
-    cls, _ = config_class(platform, plugin)
-    data = experiment.to_json()
-    for variant in data["variants"]:
-        variant["config"] = mask_config(cls, variant["config"])
-    return data
+    return attrs.evolve(experiment, variants=tuple(
+        attrs.evolve(v, config=masked_config(platform, experiment.plugin, v.config)) for v in experiment.variants))
+
+
+def _masked(platform: Platform, plugin: str, experiment: Experiment) -> dict[str, Any]:
+    return masked(platform, experiment).to_json()
 
 
 def create(
@@ -204,11 +206,18 @@ def create(
                             variants=[v.to_json() for v in built], sample=share, status=DRAFT,
                             created_by=tx.actor, created_at=utcnow())
         tx.session.add(row)
-        after = _masked(platform, plugin, _from_row(row))
+        shown = _masked(platform, plugin, _from_row(row))
+        after = {key: shown[key] for key in ("name", "metric", "variants", "sample", "status")}
         tx.record("experiment.create", business=business, plugin=plugin, after=after, note=name)
-        return ChangeReport("experiment.create", business, plugin, None, after, (), False)
+        # a draft serves nothing differently: every business keeps its plugins as they are
+        return ChangeReport("experiment.create", business, plugin, None, after, _impact(snap, snap, business),
+                            False)
 
     return _run(platform, actor, dry_run, body)
+
+
+def _state(row: ExperimentRow) -> dict[str, Any]:
+    return {"experiment": row.name, "status": row.status, "winner": row.winner}
 
 
 def _transition(platform: Platform, name: str, action: str, change: Any, *, actor: str | None,
@@ -218,9 +227,9 @@ def _transition(platform: Platform, name: str, action: str, change: Any, *, acto
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         row = _load(tx, name)
         governance.access(tx.session).require_manage(tx.actor, snap, row.business, f"{action} experiment {name}")
-        before = _masked(platform, row.plugin, _from_row(row))
+        before = _state(row)
         new = change(tx, snap, row)
-        after = _masked(platform, row.plugin, _from_row(row))
+        after = _state(row)
         tx.record(f"experiment.{action}", business=row.business, plugin=row.plugin, before=before, after=after,
                   note=name)
         tx.flush()

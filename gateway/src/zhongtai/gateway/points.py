@@ -3,7 +3,9 @@
 The body is a JSON object of the point's inputs (converted to the contract types
 by :func:`zhongtai.core.jsonio.call_arguments`); the answer is what
 ``zhongtai call --json`` prints: ``extension_point``, ``business``, ``revision``,
-``result`` -- and ``trace`` with ``?explain=true``.
+``result`` -- and ``trace`` with ``?explain=true``.  The ``X-Zhongtai-Subject``
+header is the call's subject (user, device ...): it decides staged rollouts and
+experiment variants (see docs/rollout.md).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from zhongtai.gateway.schemas import INPUT, OUTPUT, SchemaBuilder
 EXPLAIN = {"name": "explain", "in": "query", "required": False, "schema": {"type": "boolean"},
            "description": "Also answer with the trace: each plugin, in order, and what it did."}
 
+SUBJECT_HEADER = "x-zhongtai-subject"
+SUBJECT = {"name": "X-Zhongtai-Subject", "in": "header", "required": False,
+           "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+           "description": "Who the call is for (user, device ...): decides staged rollouts and experiment variants."}
+
 TRACE_STEP = {
     "type": "object",
     "properties": {
@@ -34,11 +41,12 @@ def handler(point: ExtensionPoint) -> Any:
     def call_point(call: Call) -> dict[str, Any]:
         arguments = call_arguments(point, call.body)
         view = call.view
+        subject = call.headers.get(SUBJECT_HEADER)
         if call.query.get("explain", "").lower() in ("1", "true", "yes"):
-            outcome = view.explain(point.name, **arguments)
+            outcome = view.explain(point.name, subject=subject, **arguments)
             return {"extension_point": point.name, "business": view.code, "revision": outcome.revision,
                     "result": to_json(outcome.value), "trace": to_json(outcome.trace)}
-        value = view.call(point.name, **arguments)
+        value = view.call(point.name, subject=subject, **arguments)
         return {"extension_point": point.name, "business": view.code, "revision": call.platform.snapshot.revision,
                 "result": to_json(value)}
 
@@ -81,6 +89,6 @@ def operations(platform: Platform, builder: SchemaBuilder, inline: Sequence[str]
             summary=point.summary or f"Call {name}", description=point.contract.strip(),
             handler=handler(point), scope="call", business=True, tags=("points", point.domain or name.split(".")[0]),
             request_schema=request_schema(point, builder), response_schema=response_schema(point, builder),
-            parameters=(EXPLAIN,), inline=any(fnmatch.fnmatchcase(name, pattern) for pattern in inline),
+            parameters=(EXPLAIN, SUBJECT), inline=any(fnmatch.fnmatchcase(name, pattern) for pattern in inline),
         ))
     return result

@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import BaseRoute, Route
 
 from zhongtai.core.errors import RegistryError
-from zhongtai.gateway import admin, points
+from zhongtai.gateway import admin, events, points
 from zhongtai.gateway.operations import ROUTES_GROUP, Operation
 from zhongtai.gateway.schemas import SchemaBuilder
 from zhongtai.gateway.settings import GatewaySettings
@@ -36,7 +36,7 @@ log = logging.getLogger("zhongtai.gateway")
 def builtin_operations(gateway: Gateway) -> list[Operation]:
     builder = gateway.schemas
     return [*points.operations(gateway.platform, builder, gateway.settings.inline_points),
-            *admin.operations(gateway.platform, builder)]
+            *admin.operations(gateway.platform, builder), *events.operations()]
 
 
 POINTS_PREFIX = "/v1/points/"

@@ -17,12 +17,12 @@ def experiments() -> None:
 
     \b
     Example:
-      zhongtai experiments create tier-test -b edu.k12 -p pricing.member-tier --metric order.paid \\
-          --variant control=50 --variant deeper=50 --set deeper.discounts='{"gold": "0.7"}'
-      zhongtai experiments start tier-test
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
+      zhongtai experiments start text-size
       zhongtai experiments record order.paid -b edu.k12 --subject user-42 --value 99
-      zhongtai experiments report tier-test --plot tier-test.svg
-      zhongtai experiments pick-winner tier-test deeper
+      zhongtai experiments report text-size --plot text-size.svg
+      zhongtai experiments pick-winner text-size regular
     """
 
 
@@ -80,8 +80,8 @@ def create(name: str, business: str, plugin: str, metric: str, weights: tuple[st
 
     \b
     Example:
-      zhongtai experiments create tier-test -b edu.k12 -p pricing.member-tier --metric order.paid \\
-          --variant control=50 --variant deeper=50 --set deeper.discounts='{"gold": "0.7"}'
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
     """
     from zhongtai.core import experiments as ex
 
@@ -102,7 +102,9 @@ def _transition(action: str, name: str, dry_run: bool, as_json: bool, *args: str
         report = (ex.start if action == "start" else ex.stop)(cli.platform, name, actor=cli.actor, dry_run=dry_run)
     done = {"start": f"Started experiment {name}", "stop": f"Stopped experiment {name}",
             "pick-winner": f"Experiment {name}: {args[0] if args else ''} won; its config is now the enablement's"}
-    echo_change(report, done[action], f"would {action} experiment {name}", as_json)
+    would = {"start": f"would start experiment {name}", "stop": f"would stop experiment {name}",
+             "pick-winner": f"would make {args[0] if args else ''} the winner of {name}"}
+    echo_change(report, done[action], would[action], as_json)
 
 
 @experiments.command()
@@ -114,7 +116,7 @@ def start(name: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai experiments start tier-test
+      zhongtai experiments start text-size
     """
     _transition("start", name, dry_run, as_json)
 
@@ -128,7 +130,7 @@ def stop(name: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai experiments stop tier-test
+      zhongtai experiments stop text-size
     """
     _transition("stop", name, dry_run, as_json)
 
@@ -143,7 +145,7 @@ def pick_winner(name: str, variant: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai experiments pick-winner tier-test deeper
+      zhongtai experiments pick-winner text-size regular
     """
     _transition("pick-winner", name, dry_run, as_json, variant)
 
@@ -159,8 +161,10 @@ def list_(business: str | None, as_json: bool) -> None:
       zhongtai experiments list --business edu
     """
     from zhongtai.core.experiments import experiments as all_experiments
+    from zhongtai.core.experiments import masked
 
-    rows = all_experiments(state().platform, business)
+    platform = state().platform
+    rows = [masked(platform, e) for e in all_experiments(platform, business)]
     if as_json:
         echo_json([e.to_json() for e in rows])
         return
@@ -185,9 +189,9 @@ def report(name: str, plot: str | None, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai experiments report tier-test
-      zhongtai experiments report tier-test --json
-      zhongtai experiments report tier-test --plot tier-test.svg
+      zhongtai experiments report text-size
+      zhongtai experiments report text-size --json
+      zhongtai experiments report text-size --plot text-size.svg
     """
     from zhongtai.core.experiment_report import report as build
     from zhongtai.core.experiment_report import svg

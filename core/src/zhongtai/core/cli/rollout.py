@@ -24,8 +24,8 @@ def rollout() -> None:
 
     \b
     Example:
-      zhongtai rollout set pricing.member-tier --business edu.k12 --percent 12.5 --allow u-1
-      zhongtai rollout stop pricing.member-tier --business edu.k12
+      zhongtai rollout set edu-k12.kids-theme --business edu.k12 --percent 12.5 --allow qa-1
+      zhongtai rollout stop edu-k12.kids-theme --business edu.k12
       zhongtai rollout show --business edu
     """
 
@@ -56,8 +56,8 @@ def set_(plugin: str, business: str, percent: str | None, allow: tuple[str, ...]
 
     \b
     Example:
-      zhongtai rollout set pricing.member-tier --business edu.k12 --percent 12.5
-      zhongtai rollout set pricing.member-tier --business edu.k12 --allow u-1 --allow u-2 --dry-run
+      zhongtai rollout set edu-k12.kids-theme --business edu.k12 --percent 12.5
+      zhongtai rollout set edu-k12.kids-theme --business edu.k12 --allow qa-1 --allow qa-2 --dry-run
     """
     from zhongtai.core.errors import UserError
     from zhongtai.core.rollouts import set_rollout
@@ -95,7 +95,7 @@ def stop(plugin: str, business: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai rollout stop pricing.member-tier --business edu.k12
+      zhongtai rollout stop edu-k12.kids-theme --business edu.k12
     """
     from zhongtai.core.rollouts import stop_rollout
 
@@ -115,7 +115,7 @@ def clear(plugin: str, business: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai rollout clear pricing.member-tier --business edu.k12
+      zhongtai rollout clear edu-k12.kids-theme --business edu.k12
     """
     from zhongtai.core.rollouts import clear_rollout
 
@@ -137,7 +137,7 @@ def show(business: str | None, plugin: str | None, subject: str | None, as_json:
     \b
     Example:
       zhongtai rollout show --business edu
-      zhongtai rollout show --business edu.k12 --plugin pricing.member-tier --subject u-1
+      zhongtai rollout show --business edu.k12 --plugin edu-k12.kids-theme --subject user-42
     """
     from zhongtai.core.errors import UserError
     from zhongtai.core.rollouts import rollouts
