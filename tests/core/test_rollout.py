@@ -175,3 +175,24 @@ def test_rollout_rule_round_trips():
     assert rule.allow == ("a", "b") and rule.start == dt.datetime(2030, 1, 1, 8, tzinfo=dt.UTC)
     assert Rollout.from_json(rule.to_json()) == rule
     assert rule.threshold == 1250
+
+
+def test_the_kill_switch_reaches_a_listening_process_within_a_second(platform, registry_url, make_platform):
+    import time
+
+    if not registry_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY propagation is PostgreSQL's (SQLite processes check on calls)")
+    other = make_platform(registry_url, discover=False, refresh_interval=3600, listen=True)
+    other.add_plugin(p.FixedPrice(), "price", config=p.PriceConfig)
+    other.add_plugin(p.FixedPrice(), "fallback", config=p.PriceConfig)
+    set_rollout(platform, "price", "edu", percent=100)
+    assert price(other, "edu", "someone") == 10  # the first call starts listening
+    deadline = time.monotonic() + 10
+    while not other.status().listening and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert other.status().listening
+    stop_rollout(platform, "price", "edu")
+    started = time.monotonic()
+    while price(other, "edu", "someone") != 5 and time.monotonic() - started < 5:
+        time.sleep(0.005)
+    assert time.monotonic() - started <= 1.0

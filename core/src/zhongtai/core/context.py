@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -17,6 +18,9 @@ class PluginContext:
     the level's own config for per-level policies), or ``None`` when the plugin
     declares no config class; ``platform`` is the :class:`~zhongtai.core.runtime.Platform`
     serving the call, for plugins that need shared services (database engine).
+    ``variant`` holds the config keys of the experiment variant this entry serves
+    (already applied to ``config``): a plugin that rebuilds its config from the
+    registry itself lays them over its nearest level (see docs/rollout.md).
     """
 
     business: str
@@ -24,3 +28,4 @@ class PluginContext:
     plugin: str
     config: Any = None
     platform: Any = attrs.field(default=None, repr=False, eq=False)
+    variant: Mapping[str, Any] | None = None

@@ -30,13 +30,17 @@ _CACHE_LIMIT = 512
 Layers = tuple[tuple[str, Mapping[str, Any]], ...]
 
 
-def variant_layers(experiment: tuple[str, Mapping[str, Any]] | None, layers: Layers) -> list[tuple[int, Layers]]:
-    """(variant index, config layers) per variant: the variant's config over the nearest layer's."""
+def variant_layers(experiment: tuple[str, Mapping[str, Any]] | None,
+                   layers: Layers) -> list[tuple[int, Layers, Mapping[str, Any]]]:
+    """(variant index, config layers, the variant's keys) per variant: its keys over the nearest layer's."""
     if experiment is None:
         return []
     (nearest, raw), above = layers[-1], layers[:-1]
-    return [(index, (*above, (nearest, {**raw, **variant.get("config", {})})))
-            for index, variant in enumerate(experiment[1].get("variants", ()))]
+    result: list[tuple[int, Layers, Mapping[str, Any]]] = []
+    for index, variant in enumerate(experiment[1].get("variants", ())):
+        keys: dict[str, Any] = dict(variant.get("config", {}))
+        result.append((index, (*above, (nearest, {**raw, **keys})), keys))
+    return result
 
 
 class Split:

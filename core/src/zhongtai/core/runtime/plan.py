@@ -17,7 +17,7 @@ Ties are broken by plugin name so that every plan is deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -69,7 +69,8 @@ def _failing(message: str, error: type[Exception] = ConfigError) -> Callable[...
 
 
 def _entry(plugin: EffectivePlugin, loaded: Any, impl: Any, level: str, raw: Any, business: str, platform: Any,
-           limit: float | None, meter: Any, allowed_env: frozenset[str]) -> PlanEntry:
+           limit: float | None, meter: Any, allowed_env: frozenset[str],
+           variant: Mapping[str, Any] | None = None) -> PlanEntry:
     """One implementation of *plugin* at *level* with config *raw* (built now; a bad config fails its calls)."""
     function = impl.function if limit is None else platform.timeouts.bound(impl.function, limit)
     config = None
@@ -79,7 +80,8 @@ def _entry(plugin: EffectivePlugin, loaded: Any, impl: Any, level: str, raw: Any
                                   allowed_env=allowed_env, business=business)
         except ConfigError as exc:
             function = _failing(exc.message)
-    context = PluginContext(business=business, level=level, plugin=plugin.plugin, config=config, platform=platform)
+    context = PluginContext(business=business, level=level, plugin=plugin.plugin, config=config, platform=platform,
+                            variant=variant)
     if meter is not None:
         function = meter.wrap(function)
     return PlanEntry(plugin.plugin, level, plugin.priority, function, tuple(impl.argnames), context, meter)
@@ -137,7 +139,8 @@ def compile_plan(
         metrics = getattr(platform, "metrics", None)
         meter = metrics.meter(business, point.name, plugin.plugin) if metrics is not None else None
         allowed_env = platform.snapshot.allowed_secrets(business) if platform is not None else frozenset()
-        gate_index, variants = -1, [(BASE, layers)]
+        variants: list[tuple[int, Any, Mapping[str, Any] | None]] = [(BASE, layers, None)]
+        gate_index = -1
         if plugin.rollout is not None or plugin.experiment is not None:
             try:
                 gate = PluginGate(plugin.plugin, business, plugin.rollout, plugin.experiment)
@@ -147,10 +150,10 @@ def compile_plan(
             gate_index = len(gates)
             gates.append(gate)
             variants.extend(variant_layers(plugin.experiment, layers))
-        for pick, picked_layers in variants:
+        for pick, picked_layers, keys in variants:
             for level, raw in picked_layers:
                 entries.append(_entry(plugin, loaded, impl, level, raw, business, platform, limit, meter,
-                                      allowed_env))
+                                      allowed_env, keys))
                 tags.append((gate_index, pick))
     key = order_key(point.policy)
     order = sorted(range(len(entries)), key=lambda i: key(entries[i]))  # stable: variants stay together

@@ -36,7 +36,10 @@ def level_configs(context: PluginContext, cls: type[C], tables: Collection[str])
         return [(context.level, context.config)]
     settings: dict[str, Any] = {}
     result: list[tuple[str, C]] = []
-    for level, raw in effective.levels:
+    nearest = len(effective.levels) - 1
+    for index, (level, layer) in enumerate(effective.levels):
+        # an experiment variant's keys lie over the nearest level, as the kernel applied them to context.config
+        raw = {**layer, **context.variant} if index == nearest and context.variant else layer
         settings.update({k: v for k, v in raw.items() if k not in tables})
         own = {k: v for k, v in raw.items() if k in tables}
         result.append((level, build_config(cls, {**settings, **own}, plugin=context.plugin)))

@@ -43,15 +43,19 @@ if TYPE_CHECKING:
 DEFAULT = "(default)"
 
 
-def quote(view: BusinessView, request: QuoteRequest) -> Quote:
-    """Price *request* for the business of *view* (see the module docstring for the steps)."""
+def quote(view: BusinessView, request: QuoteRequest, *, subject: str | None = None) -> Quote:
+    """Price *request* for the business of *view* (see the module docstring for the steps).
+
+    *subject* (the shopper) decides staged rollouts and experiment variants of the
+    pricing plugins (docs/rollout.md).
+    """
     if not request.lines:
         raise InvalidCartError("a quote needs at least one cart line")
     if request.at is None:
         request = attrs.evolve(request, at=moment(request))
-    rounding, rounding_by = _rounding(view, request)
-    first = _base_quote(view, request, rounding)
-    adjusted = _adjusted(view, request, first)
+    rounding, rounding_by = _rounding(view, request, subject)
+    first = _base_quote(view, request, rounding, subject)
+    adjusted = _adjusted(view, request, first, subject)
     return round_order(adjusted, by=rounding_by)
 
 
@@ -59,17 +63,17 @@ def _answered_by(trace: Sequence[TraceStep]) -> str:
     return next((step.plugin for step in trace if step.outcome == "answered"), DEFAULT)
 
 
-def _rounding(view: BusinessView, request: QuoteRequest) -> tuple[Rounding, str]:
-    result = view.explain("pricing.rounding", request=request)
+def _rounding(view: BusinessView, request: QuoteRequest, subject: str | None) -> tuple[Rounding, str]:
+    result = view.explain("pricing.rounding", request=request, subject=subject)
     if result.value is None:
         return Rounding(), DEFAULT
     return result.value, _answered_by(result.trace)
 
 
-def _base_quote(view: BusinessView, request: QuoteRequest, rounding: Rounding) -> Quote:
+def _base_quote(view: BusinessView, request: QuoteRequest, rounding: Rounding, subject: str | None) -> Quote:
     priced: list[tuple[int, str, Money, str]] = []
     for line in request.lines:
-        result = view.explain("pricing.base_price", sku=line.sku, request=request)
+        result = view.explain("pricing.base_price", sku=line.sku, request=request, subject=subject)
         if result.value is None:
             raise NoPriceError(f"no price for sku {line.sku!r} at business {view.code} in channel "
                           f"{request.channel!r}: no enabled pricing.base_price plugin has one")
@@ -118,9 +122,9 @@ def _check_step(view: BusinessView, plugin: str, before: Quote, after: Quote) ->
         raise _broken(view, plugin, "it rewrote earlier steps of the explanation")
 
 
-def _adjusted(view: BusinessView, request: QuoteRequest, first: Quote) -> Quote:
+def _adjusted(view: BusinessView, request: QuoteRequest, first: Quote, subject: str | None) -> Quote:
     """Run ``pricing.adjust``; attribute each new step to the plugin the kernel saw make it."""
-    result = view.explain("pricing.adjust", quote=first, request=request)
+    result = view.explain("pricing.adjust", quote=first, request=request, subject=subject)
     current = first
     for step in result.trace:
         if step.outcome != "changed":
