@@ -26,7 +26,7 @@ def platform(registry_url, make_platform):
         platform.create_business(code, actor="alice")
     platform.enable("price", "shop", config={"amount": "10"})
     yield platform
-    platform.telemetry.close()
+    platform.exposures.close()
 
 
 def price(platform, code, subject=None):
@@ -57,9 +57,9 @@ def test_variants_are_sticky_and_exposures_are_written_in_one_batch(platform):
     assert set(first.values()) == {10, 8} and 150 < sum(v == 8 for v in first.values()) < 250
     assert price(platform, "shop") in (10,)  # no subject: the enablement's own config, no exposure
     assert inserts.statements.get("zt_exposure", 0) == 0  # nothing written on the call path
-    assert platform.telemetry.pending() == 400  # 800 calls, 400 first exposures
-    platform.telemetry.flush()
-    assert inserts.statements.get("zt_exposure") == 1 and platform.telemetry.writes == 1
+    assert platform.exposures.pending() == 400  # 800 calls, 400 first exposures
+    platform.exposures.flush()
+    assert inserts.statements.get("zt_exposure") == 1 and platform.exposures.writes == 1
     with platform.registry.session() as session:
         rows = dict(session.execute(select(ExposureRow.subject, ExposureRow.variant)).all())
     assert {s: ("cheaper" if first[s] == 8 else "control") for s in subjects} == rows
@@ -68,7 +68,7 @@ def test_variants_are_sticky_and_exposures_are_written_in_one_batch(platform):
 
 
 def test_the_background_writer_flushes_on_its_own(platform):
-    platform.telemetry.interval = 0.05
+    platform.exposures.interval = 0.05
     ex.create(platform, "bg", business="shop", plugin="price", metric="order.paid", variants=VARIANTS)
     ex.start(platform, "bg")
     for i in range(30):
@@ -77,9 +77,9 @@ def test_the_background_writer_flushes_on_its_own(platform):
     import time
 
     deadline = time.monotonic() + 10
-    while platform.telemetry.written < 31 and time.monotonic() < deadline:
+    while platform.exposures.written < 31 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert platform.telemetry.written == 31 and platform.telemetry.writes <= 3
+    assert platform.exposures.written == 31 and platform.exposures.writes <= 3
 
 
 def test_a_seeded_simulation_finds_the_planted_uplift(platform):
@@ -109,12 +109,12 @@ def test_a_seeded_simulation_finds_the_planted_uplift(platform):
 def test_an_equal_split_shows_no_uplift_and_sample_ratio_mismatch_is_flagged(platform):
     ex.create(platform, "srm", business="shop", plugin="price", metric="order.paid", variants=VARIANTS)
     ex.start(platform, "srm")
-    telemetry = platform.telemetry
+    exposures = platform.exposures
     # a broken exposure pipeline: control exposures get lost (55/45 instead of 50/50)
     for i in range(2000):
-        telemetry.expose("srm", "control" if i % 20 < 11 else "cheaper", f"x{i}", "shop")
+        exposures.expose("srm", "control" if i % 20 < 11 else "cheaper", f"x{i}", "shop")
         if i % 7 == 0:  # one subject in seven converts, whatever its variant
-            telemetry.event("shop", "order.paid", f"x{i}", None)
+            exposures.event("shop", "order.paid", f"x{i}", None)
     data = report(platform, "srm")
     assert data["srm"]["mismatch"] and data["srm"]["p_value"] < 0.001
     assert "sample ratio mismatch" in data["warnings"][0]
@@ -129,7 +129,7 @@ def test_exposures_of_a_sample_of_subjects_only(platform):
     for _ in range(2):
         for i in range(1000):
             price(platform, "shop", f"v{i}")
-    platform.telemetry.flush()
+    platform.exposures.flush()
     with platform.registry.session() as session:
         recorded = session.scalar(select(func.count()).select_from(ExposureRow))
     assert 150 < recorded < 250
@@ -203,8 +203,8 @@ def test_refused_experiment_changes_write_nothing(platform):
 
 
 def test_events_and_exposures_survive_a_failed_write(platform):
-    telemetry = platform.telemetry
-    telemetry.event("shop", "order.paid", "a", 1.0)
+    exposures = platform.exposures
+    exposures.event("shop", "order.paid", "a", 1.0)
     engine = platform.registry.engine
 
     def broken(*_args, **_kwargs):
@@ -213,10 +213,10 @@ def test_events_and_exposures_survive_a_failed_write(platform):
     event.listen(engine, "before_cursor_execute", broken)
     try:
         with pytest.raises(RuntimeError, match="disk on fire"):
-            telemetry.flush()
+            exposures.flush()
     finally:
         event.remove(engine, "before_cursor_execute", broken)
-    assert telemetry.pending() == 1 and "disk on fire" in telemetry.error
-    assert telemetry.flush() == 1 and telemetry.error is None
+    assert exposures.pending() == 1 and "disk on fire" in exposures.error
+    assert exposures.flush() == 1 and exposures.error is None
     with platform.registry.session() as session:
         assert session.scalar(select(func.count()).select_from(EventRow)) == 1

@@ -31,7 +31,7 @@ def client(sqlite_url, make_platform):
     api.set_provider(ZhongtaiProvider(platform))
     yield api.get_client()
     api.clear_providers()
-    platform.telemetry.close()
+    platform.exposures.close()
 
 
 def ctx(subject: str | None, business: str | None = "edu.k12") -> EvaluationContext:
@@ -75,7 +75,7 @@ def test_variants_as_strings_and_tracking_as_outcome_events(client):
         assert details.flag_metadata["experiment"] == "exp"
     assert client.get_boolean_details("price", False, ctx("u-1")).variant in ("cheap", "control")
     client.track("order.paid", ctx("u-3"), TrackingEventDetails(value=5.0))
-    platform.telemetry.flush()
+    platform.exposures.flush()
     with platform.registry.session() as session:
         assert session.execute(select(EventRow.business, EventRow.subject, EventRow.value)).all() == [
             ("edu.k12", "u-3", 5.0)]

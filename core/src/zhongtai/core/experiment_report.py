@@ -125,7 +125,7 @@ def report(platform: Platform, name: str) -> dict[str, Any]:
 
     experiment = get(platform, name)
     try:
-        platform.telemetry.flush()
+        platform.exposures.flush()
     except RegistryError:
         pass  # report what is in the registry
     return analyse(masked(platform, experiment), counts(platform, experiment))

@@ -7,7 +7,7 @@ control; ``{}`` is "as configured").  Lifecycle: ``draft`` -> ``running`` ->
 ``stopped``.  Starting writes the variants onto the enablement row, so every
 serving process picks them up like any change; each call with a subject then
 runs the subject's variant (Unleash's variant bucketing: sticky per subject)
-and records an exposure in memory (see :mod:`zhongtai.core.runtime.telemetry`).
+and records an exposure in memory (see :mod:`zhongtai.core.runtime.exposures`).
 Picking a winner makes its config the enablement's config and stops the
 experiment.  Every step is one registry change with an audit row.
 

@@ -236,5 +236,5 @@ def record(event: str, business: str, subject: str, value: float | None) -> None
     """
     cli = state()
     cli.platform.business(business).record(event, subject=subject, value=value)
-    written = cli.platform.telemetry.flush()
+    written = cli.platform.exposures.flush()
     echo(f"Recorded {event} for {subject} at {business} ({written} written).")

@@ -51,7 +51,7 @@ class CliState:
     def close(self) -> None:
         """Record this invocation's call metrics, exposures and events (best effort: never fails a command)."""
         if self._platform is not None:
-            self._platform.telemetry.close()  # exposures and events of this invocation
+            self._platform.exposures.close()  # exposures and events of this invocation
             metrics = self._platform.metrics
             if metrics is not None and metrics.series():
                 from zhongtai.core.errors import RegistryError

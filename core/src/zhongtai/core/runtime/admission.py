@@ -57,7 +57,7 @@ def admission(platform: Platform, code: str, plugin: str, subject: str | None) -
     if split is None or pick < 0:
         return Admission(code, plugin, subject, True, reason if effective.rollout else ENABLED, words)
     if subject is not None and split.sampled(subject):
-        platform.telemetry.expose(split.experiment, split.names[pick], subject, code)
+        platform.exposures.expose(split.experiment, split.names[pick], subject, code)
     return Admission(code, plugin, subject, True, VARIANT, words, split.names[pick], split.experiment)
 
 

@@ -162,6 +162,6 @@ def compile_plan(
         return CallPlan(point, business, revision, tuple(entries[i] for i in order), runner, tuple(problems))
     slots = [(entries[i], *tags[i]) for i in order]
     base = tuple(entry for entry, _, pick in slots if pick == BASE)
-    recorder = getattr(platform, "telemetry", None)
+    recorder = getattr(platform, "exposures", None)
     return CallPlan(point, business, revision, base, runner, tuple(problems),
                     Gates(business, gates, slots, recorder))

@@ -42,9 +42,9 @@ from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
 from zhongtai.core.rollout import check_subject
 from zhongtai.core.runtime.catalog import PluginCatalog
+from zhongtai.core.runtime.exposures import Exposures, check_event
 from zhongtai.core.runtime.metrics import Metrics
 from zhongtai.core.runtime.plan import CallPlan, compile_plan, order_key
-from zhongtai.core.runtime.telemetry import Telemetry, check_event
 from zhongtai.core.runtime.timeouts import CallTimeouts
 from zhongtai.core.telemetry import SWITCH as TELEMETRY_SWITCH
 
@@ -148,8 +148,8 @@ class Platform:
         self.timeouts = CallTimeouts(timeouts)
         #: Call metrics per (business, extension point, plugin), when asked for.
         self.metrics: Metrics | None = Metrics() if metrics else None
-        #: Experiment exposures and outcome events, written in batches (see runtime/telemetry.py).
-        self.telemetry = Telemetry(self.registry)
+        #: Experiment exposures and outcome events, written in batches (see runtime/exposures.py).
+        self.exposures = Exposures(self.registry)
         self.api_version = api_version
         self.refresh_interval = refresh_interval
         self._pm = pluggy.PluginManager(PROJECT)
@@ -252,7 +252,7 @@ class Platform:
 
     def close(self) -> None:
         """Write buffered exposures and events, stop listening and close the registry's connections."""
-        self.telemetry.close()
+        self.exposures.close()
         self._watcher = None
         self.timeouts.close()
         self.registry.close()
@@ -532,7 +532,7 @@ class BusinessView:
         a database write on the caller's thread.
         """
         name, who, number = check_event(event, subject, value)
-        self._platform.telemetry.event(self.code, name, who, number)
+        self._platform.exposures.event(self.code, name, who, number)
 
     def admission(self, plugin: str, /, *, subject: str | None = None) -> Admission:
         """Whether *plugin* serves *subject* here, why, and which experiment variant it gets.

@@ -49,7 +49,7 @@ def check_event(name: object, subject: object, value: object) -> tuple[str, str,
     return name, who, number
 
 
-class Telemetry:
+class Exposures:
     """The buffer and its background writer (one per Platform)."""
 
     def __init__(self, registry: Registry, *, interval: float = 2.0, max_buffer: int = 100_000) -> None:
@@ -91,7 +91,7 @@ class Telemetry:
         if self._thread is None and not self._closed:
             with self._lock:
                 if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="zhongtai-telemetry", daemon=True)
+                    self._thread = threading.Thread(target=self._run, name="zhongtai-exposures", daemon=True)
                     self._thread.start()
         if len(self._exposures) + len(self._events) >= self.max_buffer:
             self._wake.set()
