@@ -73,3 +73,16 @@ def test_finding_12_error_lines_are_terminal_safe(zt: Any) -> None:
 @pytest.mark.parametrize("text", ["plain", "\x1b[31mred", "a\r\nb", "\u202eabc"])
 def test_safe_text_output_is_one_line(text: str) -> None:
     assert "\n" not in safe_text(text) and "\r" not in safe_text(text)
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_finding_12_export_on_a_terminal_is_safe_and_still_imports_exactly(zt: Any, tmp_path: Any, fmt: str) -> None:
+    name = "Evil\x1b[2J\u202e\u200b\x9b 中台"
+    zt.ok("business", "create", "shop.evil", "--name", name)
+    printed = zt.ok("export", "--format", fmt).output
+    assert_terminal_safe(printed)
+    document = tmp_path / f"printed.{fmt}"
+    document.write_text(printed, encoding="utf-8")
+    from zhongtai.core.documents import read_document
+
+    assert {b["code"]: b["name"] for b in read_document(document)["businesses"]}["shop.evil"] == name

@@ -302,6 +302,29 @@ def read_document(path: str | Path, *, exact_numbers: bool = False) -> Any:
         return parse_yaml(text, source=str(path))
 
 
+def _yaml_dumper() -> Any:
+    """A safe dumper writing any string a terminal would not show as it is double-quoted.
+
+    Inside double quotes every escape -- YAML's own, or the ``\\uXXXX`` that
+    :func:`zhongtai.core.terminal.safe_text` makes of bidi and zero-width
+    characters when the document is printed -- reads back as the same string,
+    so ``export`` printed to a terminal stays both safe and importable.
+    """
+    import yaml
+
+    from zhongtai.core.terminal import safe_text
+
+    class QuotingDumper(yaml.SafeDumper):
+        pass
+
+    def represent_str(dumper: Any, value: str) -> Any:
+        style = '"' if safe_text(value, keep_newlines=True) != value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    QuotingDumper.add_representer(str, represent_str)
+    return QuotingDumper
+
+
 def dump_document(data: Any, fmt: str) -> str:
     """*data* (plain JSON data) as JSON or YAML text, keys in the order given, ending in a newline."""
     if fmt == "json":
@@ -309,7 +332,8 @@ def dump_document(data: Any, fmt: str) -> str:
     if fmt == "yaml":
         import yaml
 
-        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False))
+        return str(yaml.dump(data, Dumper=_yaml_dumper(), sort_keys=False, allow_unicode=True,
+                             default_flow_style=False))
     raise UserError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
 
 
