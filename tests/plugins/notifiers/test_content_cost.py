@@ -145,6 +145,36 @@ def test_sms_carries_the_approved_signature_and_production_needs_signature_and_a
     assert [m.text for m in fake_provider("account").sent] == ["【小店】您好"]
 
 
+def test_email_goes_through_a_platform_account_and_production_requires_one(governed, smtp, monkeypatch):
+    from zhongtai.core import allowances
+
+    inbox, port = smtp
+    platform = governed
+    allowances.allow(platform, "network", "127.0.0.1/32", "shop", actor="ann")  # the mail server is local
+    monkeypatch.setenv("ZT_TEST_SMTP_PASSWORD", "not-used-by-the-test-server")
+    accounts.add_account(platform, "mail-main", channel="email", provider="smtp", actor="ann",
+                         settings={"host": "127.0.0.1", "port": port, "sender": "news@shop.example"})
+    platform.enable("notifiers.email", "shop", config={"account": "mail-main"}, actor="ann")
+    governance.set_mode(platform, "production", actor="ann")
+    platform.refresh()
+    ann = Recipient(email="ann@example.com")
+    sent = outbox.send(platform, "shop", kind="notification", recipient=ann, body="Your order shipped", now=NOW)
+    Worker(platform, clock=lambda: NOW).run(once=True)
+    assert outbox.message(platform, sent.id).state == "sent"
+    assert [m["From"] for m in inbox.messages] == ["news@shop.example"]
+
+    governance.set_mode(platform, "development", actor="ann")
+    platform.enable("notifiers.email", "shop", config={"account": "", "sender": "diy@shop.example", "host": "127.0.0.1",
+                                                       "port": port}, actor="ann")
+    governance.set_mode(platform, "production", actor="ann")
+    platform.refresh()
+    blocked = outbox.send(platform, "shop", kind="notification", recipient=ann, body="x", now=NOW)
+    Worker(platform, clock=lambda: NOW).run(once=True)
+    info = outbox.message(platform, blocked.id)
+    assert info.state == "dead" and "email goes only through a platform provider account" in info.reason
+    assert len(inbox.messages) == 1
+
+
 # -- prices and budgets ----------------------------------------------------------------------
 def test_cost_is_estimated_and_budgets_hold_or_refuse_with_a_status_and_one_audit_row(governed):
     platform = governed

@@ -25,8 +25,9 @@ from typing import Literal
 import attrs
 
 from zhongtai.core import outbound
-from zhongtai.core.errors import UserError
+from zhongtai.core.errors import ConfigError, UserError
 from zhongtai.core.specs.notifiers import MARKETING, SENT, Delivery, Message
+from zhongtai.plugins.notifiers.accounts import Account, account_for
 from zhongtai.plugins.notifiers.addresses import check_headers
 from zhongtai.plugins.notifiers.channels.common import consent_block, failed
 from zhongtai.plugins.notifiers.policy import policy_for
@@ -50,17 +51,34 @@ def _one_line(instance: object, attribute: attrs.Attribute[str], value: str) -> 
 class EmailConfig:
     """SMTP server and sender.  ``security``: ``none``, ``starttls`` or ``ssl``.
 
-    ``host`` is reached through the outbound guard: the default ``127.0.0.1``
-    (a local relay) needs ``zhongtai access network allow 127.0.0.1/32 --business CODE``.
+    ``account``: a platform provider account (``zhongtai notify account list``;
+    required in production) that supplies server, sender and password; without
+    one (development only) the fields below are used.  ``host`` is reached
+    through the outbound guard: the default ``127.0.0.1`` (a local relay) needs
+    ``zhongtai access network allow 127.0.0.1/32 --business CODE``.
     """
 
-    sender: str = attrs.field(validator=_one_line)
+    sender: str = attrs.field(default="", validator=_one_line)
+    account: str = ""
     host: str = attrs.field(default="127.0.0.1", validator=_one_line)
     port: int = 25
     username: str = ""
     password: str = secret_field("")
     security: Literal["none", "starttls", "ssl"] = "none"
     timeout_seconds: float = 10.0
+
+    def __attrs_post_init__(self) -> None:
+        if not self.sender and not self.account:
+            raise ValueError("sender is required (or choose a platform account with account=NAME)")
+
+
+def account_config(config: EmailConfig, account: Account) -> EmailConfig:
+    """*config* with the server, sender and password of the platform *account*."""
+    settings = account.settings
+    return attrs.evolve(
+        config, sender=str(settings["sender"]), host=str(settings.get("host", "127.0.0.1")),
+        port=int(settings.get("port", 25)), username=str(settings.get("username", "")), password=account.secret(),
+        security=settings.get("security", "none"), timeout_seconds=float(settings.get("timeout_seconds", 10.0)))
 
 
 def unsubscribe_link(base_url: str, token: str) -> str:
@@ -99,6 +117,15 @@ class EmailChannel:
         if blocked is not None:
             return blocked
         config: EmailConfig = context.config
+        if config.account:
+            try:
+                config = account_config(config, account_for(context.platform, config.account, channel="email",
+                                                             business=context.business))
+            except ConfigError as exc:
+                return failed(context, exc.message, retryable=False)
+        elif context.platform is not None and context.platform.snapshot.mode == "production":
+            return failed(context, "in production mode email goes only through a platform provider account: set "
+                                   f"account=NAME in notifiers.email for {context.business}", retryable=False)
         link = None
         if message.kind == MARKETING:
             policy = policy_for(context.platform, context.business)
