@@ -88,4 +88,4 @@ def test_bad_input_is_one_line_and_writes_nothing(rolled, unchanged, args, messa
 
 def test_call_rejects_a_bad_subject(rolled):
     result = rolled("call", "pricing.base_price", "-b", "edu", "--input", INPUT, "--subject", "x" * 300)
-    assert result.exit_code == 1 and "subject must be text" in result.output
+    assert result.exit_code == 1 and "subject must be printable text" in result.output

@@ -198,6 +198,11 @@ def test_refused_experiment_changes_write_nothing(platform):
         ex.start(platform, "second")
     with pytest.raises(UserError, match="subject"):
         platform.business("shop").record("order.paid", subject="")
+    for bad in ("a\x00b", "line\nbreak"):  # a NUL would poison PostgreSQL writes of the whole batch
+        with pytest.raises(UserError, match="printable"):
+            platform.business("shop").record("order.paid", subject=bad)
+        with pytest.raises(UserError, match="printable"):
+            platform.business("shop").record(bad, subject="a")
     with pytest.raises(UserError, match="finite"):
         platform.business("shop").record("order.paid", subject="a", value=float("nan"))
 

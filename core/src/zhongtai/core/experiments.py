@@ -134,7 +134,7 @@ def _sample(value: object) -> float:
 
 
 def _check_metric(metric: object) -> str:
-    if not isinstance(metric, str) or not metric.strip() or len(metric) > 200:
+    if not isinstance(metric, str) or not metric.strip() or len(metric) > 200 or not metric.isprintable():
         raise UserError("metric must be the name of an outcome event (1 to 200 characters), e.g. order.paid")
     return metric
 

@@ -44,11 +44,11 @@ def default_group(business: str, plugin: str) -> str:
 
 
 def check_subject(subject: object) -> str | None:
-    """A call's subject: ``None`` or non-empty text of at most :data:`MAX_SUBJECT` characters."""
+    """A call's subject: ``None`` or printable text (no control characters) of 1 to :data:`MAX_SUBJECT` characters."""
     if subject is None:
         return None
-    if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT:
-        raise UserError(f"subject must be text of 1 to {MAX_SUBJECT} characters, not {subject!r}"[:300])
+    if not isinstance(subject, str) or not subject or len(subject) > MAX_SUBJECT or not subject.isprintable():
+        raise UserError(f"subject must be printable text of 1 to {MAX_SUBJECT} characters, not {subject!r}"[:300])
     return subject
 
 

@@ -39,5 +39,5 @@ def operations() -> list[Operation]:
     return [Operation(
         method="POST", path="/v1/events", operation_id="record_event", handler=record, scope="call",
         summary="Record an outcome event (an experiment's conversion)", description=__doc__ or "",
-        tags=("experiments",), request_schema=REQUEST, response_schema=RESPONSE,
+        tags=("experiments",), request_schema=REQUEST, response_schema=RESPONSE, success_status=202,
     )]

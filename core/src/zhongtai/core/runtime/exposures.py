@@ -33,8 +33,8 @@ MAX_NAME = 200
 
 def check_event(name: object, subject: object, value: object) -> tuple[str, str, float | None]:
     """An outcome event's fields, checked; :class:`UserError` with one line otherwise."""
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
-        raise UserError(f"event name must be text of 1 to {MAX_NAME} characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or not name.isprintable():
+        raise UserError(f"event name must be printable text of 1 to {MAX_NAME} characters")
     who = check_subject(subject)
     if who is None:
         raise UserError("an outcome event needs a subject")
