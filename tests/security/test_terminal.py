@@ -86,3 +86,19 @@ def test_finding_12_export_on_a_terminal_is_safe_and_still_imports_exactly(zt: A
     from zhongtai.core.documents import read_document
 
     assert {b["code"]: b["name"] for b in read_document(document)["businesses"]}["shop.evil"] == name
+
+
+def test_finding_12_command_modules_print_only_through_the_terminal_safe_helpers() -> None:
+    """Every command module (packages' too) prints through cli.output (echo, tables, JSON), never raw click.echo."""
+    import inspect
+    import sys
+
+    from tests.security.test_fuzz_cli import leaf_commands
+
+    modules = {command.callback.__module__ for _, command in leaf_commands(include_all=True) if command.callback}
+    raw = []
+    for name in sorted(modules):
+        for number, line in enumerate(inspect.getsource(sys.modules[name]).splitlines(), 1):
+            if "click.echo(" in line and "safe_text(" not in line:
+                raw.append(f"{name}:{number}: {line.strip()}")
+    assert not raw, "use zhongtai.core.cli.output.echo (terminal-safe): " + "; ".join(raw)

@@ -7,6 +7,7 @@ import secrets
 
 import click
 
+from zhongtai.core.cli.output import echo
 from zhongtai.core.cli.params import DAY_SECONDS, BoundedFloat, BoundedInt
 from zhongtai.core.documents import MAX_DOCUMENT_BYTES
 
@@ -78,8 +79,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, rate_limit: fl
         if root.get(name):
             os.environ[variable] = str(root[name])
         structured = structured or bool(os.environ.get(variable))
-    click.echo(f"zhongtai gateway on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); "
-               "API reference at /docs", err=True)
+    echo(f"zhongtai gateway on http://{host}:{port} ({workers} worker{'s' if workers > 1 else ''}); "
+         "API reference at /docs", err=True)
     uvicorn.run("zhongtai.gateway.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=access_log, timeout_graceful_shutdown=int(settings.request_timeout) + 5,
                 server_header=False, log_level="info", log_config=None if structured else uvicorn.config.LOGGING_CONFIG)

@@ -243,7 +243,7 @@ def relay(state: CliState, broker: str | None, queue: str, batch_size: int, once
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not quiet:
-        click.echo(f"published {total} message{'s' if total != 1 else ''}")
+        echo(f"published {total} message{'s' if total != 1 else ''}")
 
 
 @notify.command()
