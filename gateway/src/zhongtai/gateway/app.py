@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -99,6 +99,8 @@ class Gateway:
             return problems.response(problem, request.url.path)
         except ZhongtaiError as exc:
             return problems.response(problems.from_error(exc), request.url.path)
+        except ClientDisconnect:  # nobody is listening any more; nothing to log
+            return problems.response(Problem(400, "the client disconnected"), request.url.path)
         except Exception:  # a bug: logged here, never shown to the client
             log.exception("unexpected error serving %s %s", request.method, request.url.path)
             return problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
@@ -182,7 +184,7 @@ class Gateway:
             with telemetry.business_scope(business):
                 return operation.handler(call)
 
-        if operation.inline and self.platform.status().revision is not None:  # never loading on the loop
+        if operation.inline and self.platform.serving()[0] is not None:  # never loading on the loop
             reply = work()
         else:
             reply = await self._threaded(work)
@@ -232,11 +234,11 @@ class Gateway:
         return resolve(self.platform, scope_business, attributes).code
 
     def _describe_registry(self, response: Response) -> None:
-        status = self.platform.status()
-        if status.revision is not None:
-            response.headers["X-Zhongtai-Revision"] = str(status.revision)
-        if not status.live and status.stale_since is not None:
-            response.headers["X-Zhongtai-Stale-Since"] = status.stale_since.isoformat(timespec="seconds")
+        revision, stale_since = self.platform.serving()
+        if revision is not None:
+            response.headers["X-Zhongtai-Revision"] = str(revision)
+        if stale_since is not None:
+            response.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
 
 
 def _parse_body(request: Request, raw: bytes) -> Any:

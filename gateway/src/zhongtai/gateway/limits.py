@@ -56,11 +56,18 @@ async def read_body(request: Request, limit: int) -> bytes:
         if size > limit:
             raise Problem(413, f"request body of {size} bytes is larger than the limit of {limit}",
                           slug="too-large")
+    from starlette.requests import ClientDisconnect
+
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
+    while True:  # the ASGI messages themselves: no async generator per request
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
             raise Problem(413, f"request body is larger than the limit of {limit} bytes", slug="too-large")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

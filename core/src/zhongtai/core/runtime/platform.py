@@ -250,6 +250,11 @@ class Platform:
             listening=listening, checked_at=self._checked_at, stale_since=self._stale_since, error=error,
         )
 
+    def serving(self) -> tuple[int | None, dt.datetime | None]:
+        """``(revision, stale_since)`` -- the cheap part of :meth:`status`, for every answer of a server."""
+        snapshot = self._snapshot
+        return (snapshot.revision if snapshot is not None else None), self._stale_since
+
     def close(self) -> None:
         """Write buffered exposures and events, stop listening and close the registry's connections."""
         self.exposures.close()
