@@ -40,7 +40,7 @@ from zhongtai.core.policies import TraceStep
 from zhongtai.core.registry.snapshot import EffectivePlugin, Snapshot
 from zhongtai.core.registry.store import Registry
 from zhongtai.core.registry.watcher import RevisionWatcher
-from zhongtai.core.rollout import check_subject
+from zhongtai.core.rollout import MAX_SUBJECT, check_subject
 from zhongtai.core.runtime.catalog import PluginCatalog
 from zhongtai.core.runtime.exposures import Exposures, check_event
 from zhongtai.core.runtime.metrics import Metrics
@@ -511,8 +511,9 @@ class BusinessView:
         not run for this call (see :mod:`zhongtai.core.rollout`).  ``subject``
         is therefore not available as an extension point argument name.
         """
-        if subject is not None:
-            check_subject(subject)
+        if subject is not None and (type(subject) is not str or not 0 < len(subject) <= MAX_SUBJECT
+                                    or not subject.isprintable()):
+            check_subject(subject)  # says what is wrong (inlined above: the common case costs no call)
         return self._platform.call(self.code, extension_point, kwargs, None, subject)
 
     def explain(self, extension_point: str, /, *, subject: str | None = None, **kwargs: Any) -> CallResult:
