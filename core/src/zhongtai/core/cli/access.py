@@ -58,6 +58,7 @@ def revoke(actor: str, admin: bool, team: str | None) -> None:
 
     \b
     Example:
+      zhongtai --as alice access grant kate --team k12-team
       zhongtai --as alice access revoke kate --team k12-team
     """
     from zhongtai.core import governance

@@ -15,7 +15,7 @@ def business() -> None:
 
     \b
     Example:
-      zhongtai business create edu.k12 --name "K12 education" --owner k12-team
+      zhongtai business create edu.adult --name "Adult learning" --owner adult-team
       zhongtai business show edu.k12
     """
 
@@ -31,8 +31,8 @@ def create(code: str, name: str, owner: str, dry_run: bool, as_json: bool) -> No
 
     \b
     Example:
-      zhongtai business create edu --name 教育 --owner edu-team
-      zhongtai business create edu.k12 --owner k12-team
+      zhongtai business create school --name 学校 --owner school-team
+      zhongtai business create school.k12 --owner k12-team
     """
     cli = state()
     report = cli.platform.create_business(code, name=name, owner=owner, actor=cli.actor, dry_run=dry_run)
@@ -160,6 +160,7 @@ def resume(code: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai business suspend edu.k12
       zhongtai business resume edu.k12
     """
     _set_status(code, "active", dry_run, as_json)

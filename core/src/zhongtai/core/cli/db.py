@@ -22,7 +22,13 @@ def _registry() -> Registry:
 
 @click.group()
 def db() -> None:
-    """Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages)."""
+    """Create and upgrade the registry's schema (alembic migrations of zhongtai and its packages).
+
+    \b
+    Example:
+      zhongtai db current
+      zhongtai db upgrade
+    """
 
 
 @db.command()
@@ -37,7 +43,7 @@ def upgrade(target: str) -> None:
 
     \b
     Example:
-      zhongtai --database-url postgresql+psycopg://zt@db/zhongtai db upgrade
+      zhongtai db upgrade
     """
     registry = _registry()
     try:
@@ -61,6 +67,10 @@ def current(as_json: bool) -> None:
 
     Exits with status 1 when the registry must be upgraded or is newer than this
     zhongtai (so it can gate a deployment).
+
+    \b
+    Example:
+      zhongtai db current --json
     """
     registry = _registry()
     try:
@@ -82,7 +92,12 @@ def current(as_json: bool) -> None:
 @db.command()
 @json_option
 def history(as_json: bool) -> None:
-    """List the installed migrations, newest first."""
+    """List the installed migrations, newest first.
+
+    \b
+    Example:
+      zhongtai db history
+    """
     from zhongtai.core.registry import migrate
 
     revisions = migrate.history()

@@ -119,9 +119,9 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, log_for
 
     \b
     Example:
-      zhongtai business create edu.k12 --name "K12" --owner k12-team
-      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9
-      zhongtai call pricing.base_price --business edu.k12 --input @req.json --explain
+      zhongtai business create edu.adult --name "Adult learning" --owner adult-team
+      zhongtai plugins enable pricing.member-tier --business edu.adult --set 'percent_off={"gold": 10}'
+      zhongtai call pricing.base_price --business edu.k12 --input @request.json --explain
     """
     if log_format or log_level:
         from zhongtai.core import logs

@@ -23,7 +23,7 @@ def plugins() -> None:
     \b
     Example:
       zhongtai plugins list --business edu.k12
-      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9
+      zhongtai plugins enable pricing.member-tier --business edu.k12 --set 'percent_off={"gold": 10}'
     """
 
 
@@ -121,7 +121,7 @@ def show(name: str, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins show pricing.member
+      zhongtai plugins show pricing.member-tier
     """
     from zhongtai.core.views import plugin_detail
 
@@ -196,8 +196,8 @@ def enable(name: str, business: str, settings: tuple[str, ...], config_file: str
 
     \b
     Example:
-      zhongtai plugins enable pricing.member --business edu.k12 --set discount=0.9 --priority 10
-      zhongtai plugins enable sms.aliyun -b edu --config-file sms.yaml --dry-run
+      zhongtai plugins enable pricing.member-tier --business edu.k12 --set 'percent_off={"gold": 10}' --priority 10
+      zhongtai plugins enable notifiers.sms -b edu --config-file sms.yaml --dry-run
     """
     cli = state()
     platform = cli.platform
@@ -217,7 +217,7 @@ def disable(name: str, business: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins disable pricing.member --business edu.k12.trial
+      zhongtai plugins disable pricing.price-list --business edu.k12
     """
     cli = state()
     report = cli.platform.disable(name, business, actor=cli.actor, dry_run=dry_run)
@@ -233,7 +233,7 @@ def config(name: str, business: str, as_json: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins config sms.aliyun --business edu.k12
+      zhongtai plugins config notifiers.sms --business edu.k12
     """
     from zhongtai.core.views import config_view
 
@@ -261,7 +261,7 @@ def certify(name: str, version_range: str) -> None:
 
     \b
     Example:
-      zhongtai plugins certify pricing.member --version-range '>=0.1,<1'
+      zhongtai plugins certify pricing.member-tier --version-range '>=0.1,<1'
     """
     from zhongtai.core import governance
 

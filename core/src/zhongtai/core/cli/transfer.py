@@ -58,6 +58,7 @@ def import_(file: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai export -o registry.yaml
       zhongtai import registry.yaml --dry-run
       zhongtai import registry.yaml
     """

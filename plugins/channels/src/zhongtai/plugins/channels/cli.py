@@ -24,11 +24,16 @@ def _resource(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @click.group("channels")
 def channels() -> None:
-    """Channel permissions: which channel may do what, for whom (channels.authorize)."""
+    """Channel permissions: which channel may do what, for whom (channels.authorize).
+
+    \b
+    Example:
+      zhongtai channels matrix -b mall.flagship --role agent
+    """
 
 
 @channels.command("matrix")
-@click.option("--business", required=True, metavar="CODE", help="Business to decide for.")
+@click.option("--business", "-b", required=True, metavar="CODE", help="Business to decide for.")
 @click.option("--role", "roles", multiple=True, required=True, metavar="ROLE",
               help="Role of the actor (repeat for several roles).")
 @click.option("--store", metavar="STORE", help="Store the actor acts for.")
@@ -50,7 +55,7 @@ def matrix(
 
     \b
     Example:
-      zhongtai channels matrix --business telecom.echannel --role agent
+      zhongtai channels matrix --business mall.flagship --role agent
       zhongtai channels matrix --business telecom.echannel.pickup --role staff \\
           --store s1 --resource store=s1 --actions order.create,order.refund --explain
     """

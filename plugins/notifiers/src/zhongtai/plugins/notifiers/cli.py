@@ -30,11 +30,11 @@ def notify() -> None:
 
     \b
     Example:
-      zhongtai notify send -b shop --kind notification --email ann@example.com --template order_shipped \\
-          --var order=42 --key order-42-shipped
-      zhongtai notify worker --concurrency 8
-      zhongtai notify status --business shop --state dead --messages
-      zhongtai notify optout 13800138000 --business shop
+      zhongtai notify send -b telecom --kind notification --phone 13800138000 --template renewal_reminder \\
+          --var name=Ann --var product=Broadband --var expires_on=2026-12-31 --key renewal-2026
+      zhongtai notify worker --once --concurrency 8
+      zhongtai notify status --business mall --state dead --messages
+      zhongtai notify optout 13800138000 --business mall
     """
 
 
@@ -95,8 +95,9 @@ def send(state: CliState, business: str, kind: str, phone: str | None, email: st
 
     \b
     Example:
-      zhongtai notify send -b shop --kind verification --phone 13800138000 --template login_code --var code=123456
-      zhongtai notify send -b shop --kind marketing --email ann@example.com --subject Sale --body "20% off" \\
+      zhongtai notify send -b telecom --kind notification --phone 13800138000 --template renewal_reminder \\
+          --var name=Ann --var product=Broadband --var expires_on=2026-12-31
+      zhongtai notify send -b mall --kind marketing --email ann@example.com --subject Sale --body "20% off" \\
           --after 2025-06-01T09:00+08:00
     """
     from zhongtai.plugins.notifiers import outbox
@@ -157,9 +158,9 @@ def worker(state: CliState, once: bool, concurrency: int, batch_size: int, lease
 
     \b
     Example:
-      zhongtai notify worker --concurrency 8
       zhongtai notify worker --once
-      zhongtai notify worker --broker amqp://guest:guest@127.0.0.1:5672/ --prefetch 200
+      zhongtai notify worker --once --concurrency 8
+      zhongtai notify worker --once --idle 1 --broker amqp://guest:guest@127.0.0.1:5672/ --prefetch 200
     """
     import signal
     import sys
@@ -261,9 +262,9 @@ def status(state: CliState, business: str | None, kind: str | None, state_: str 
 
     \b
     Example:
-      zhongtai notify status --business shop
+      zhongtai notify status --business mall
       zhongtai notify status --state dead --messages
-      zhongtai notify status --id msg_0123...
+      zhongtai notify status --id msg_0123abcd   # error: no message
     """
     from zhongtai.core.jsonio import to_json
     from zhongtai.plugins.notifiers import outbox
@@ -308,8 +309,8 @@ def optout(state: CliState, recipient: str, business: str, undo: bool) -> None:
 
     \b
     Example:
-      zhongtai notify optout 13800138000 --business shop
-      zhongtai notify optout ann@example.com --business shop --undo
+      zhongtai notify optout 13800138000 --business mall
+      zhongtai notify optout ann@example.com --business mall --undo
     """
     from zhongtai.plugins.notifiers import outbox
 

@@ -17,7 +17,12 @@ from zhongtai.core.cli.state import state
 
 @click.group()
 def pricing() -> None:
-    """Quote carts with the business's pricing plugins (price lists, discounts, coupons)."""
+    """Quote carts with the business's pricing plugins (price lists, discounts, coupons).
+
+    \b
+    Example:
+      zhongtai pricing quote --business edu.k12 --cart @cart.json --explain
+    """
 
 
 @pricing.command("quote")
@@ -41,7 +46,7 @@ def quote_command(business: str, cart_ref: str, channel: str | None, tier: str |
     \b
     Example:
       zhongtai pricing quote --business edu.k12 --cart @cart.json --explain
-      zhongtai pricing quote -b edu.k12 --cart '[{"sku": "math-101", "quantity": 2}]' --coupon SAVE20 --json
+      zhongtai pricing quote -b edu.k12 --cart '[{"sku": "learning-tablet", "quantity": 2}]' --json
     """
     from zhongtai.plugins.pricing.cart import cart_request, read_cart
     from zhongtai.plugins.pricing.errors import InvalidCartError

@@ -76,7 +76,12 @@ def theme() -> None:
 @_output
 @pass_state
 def css(state: CliState, business: str, output: str) -> None:
-    """The theme as CSS custom properties (:root { --color-brand-primary: ...; })."""
+    """The theme as CSS custom properties (:root { --color-brand-primary: ...; }).
+
+    \b
+    Example:
+      zhongtai theme css --business edu.k12 -o theme.css
+    """
     from zhongtai.plugins.theming.css import render_css
 
     _write(output, render_css(_theme_of(state, business).theme))
@@ -88,7 +93,12 @@ def css(state: CliState, business: str, output: str) -> None:
 @click.option("--flat", is_flag=True, help="Token path -> CSS value, instead of a resolved DTCG document.")
 @pass_state
 def json_(state: CliState, business: str, output: str, flat: bool) -> None:
-    """The resolved theme as JSON: every alias followed, every $type explicit."""
+    """The resolved theme as JSON: every alias followed, every $type explicit.
+
+    \b
+    Example:
+      zhongtai theme json --business edu.k12 --flat
+    """
     import json
 
     resolved = _theme_of(state, business).theme
@@ -100,7 +110,12 @@ def json_(state: CliState, business: str, output: str, flat: bool) -> None:
 @_business
 @pass_state
 def contrast(state: CliState, business: str) -> None:
-    """Every text/background pair of the theme with its WCAG 2 contrast ratio."""
+    """Every text/background pair of the theme with its WCAG 2 contrast ratio.
+
+    \b
+    Example:
+      zhongtai theme contrast --business mall.flagship
+    """
     themed = _theme_of(state, business, enforce_contrast=False)
     for result in themed.contrast:
         echo(("PASS " if result.passed else "FAIL ") + result.describe())
@@ -115,7 +130,12 @@ def contrast(state: CliState, business: str) -> None:
 @_output
 @pass_state
 def preview(state: CliState, business: str, output: str) -> None:
-    """A sample H5 page (header, product card, price, buttons, form) in the theme."""
+    """A sample H5 page (header, product card, price, buttons, form) in the theme.
+
+    \b
+    Example:
+      zhongtai theme preview --business edu.k12 -o page.html
+    """
     from zhongtai.plugins.theming.preview import render_preview
 
     _write(output, render_preview(_theme_of(state, business)))

@@ -69,8 +69,8 @@ def verify() -> None:
     \b
     Example:
       zhongtai verify start signup --business edu.k12 --subject phone=13800000000
-      zhongtai verify submit vs_0123abcd sms-code 123456
-      zhongtai verify show vs_0123abcd
+      zhongtai verify submit vs_0123abcd sms-code 123456   # error: no verification session
+      zhongtai verify show vs_0123abcd                     # error: no verification session
     """
 
 
@@ -82,7 +82,12 @@ def verify() -> None:
 @_json_option
 @pass_state
 def start(state: CliState, flow: str, business: str, subject: tuple[str, ...], as_json: bool) -> None:
-    """Start FLOW for a subject; a first code step sends its code now."""
+    """Start FLOW for a subject; a first code step sends its code now.
+
+    \b
+    Example:
+      zhongtai verify start signup --business edu.k12 --subject phone=13800000000
+    """
     from zhongtai.plugins.verification.subject import parse_assignments
 
     view = _verifier(state).start(business, flow, parse_assignments(subject))
@@ -100,6 +105,10 @@ def submit(ctx: click.Context, state: CliState, session: str, step: str, value: 
     """Submit VALUE for STEP of SESSION (VALUE "-" reads it from stdin, keeping it out of shell history).
 
     Exits 1 when the value is rejected.
+
+    \b
+    Example:
+      zhongtai verify submit vs_0123abcd sms-code 123456   # error: no verification session
     """
     if value == "-":
         value = sys.stdin.readline().rstrip("\r\n")
@@ -115,7 +124,12 @@ def submit(ctx: click.Context, state: CliState, session: str, step: str, value: 
 @_json_option
 @pass_state
 def resend(state: CliState, session: str, as_json: bool) -> None:
-    """Send a new code for the current step of SESSION (after the cooldown)."""
+    """Send a new code for the current step of SESSION (after the cooldown).
+
+    \b
+    Example:
+      zhongtai verify resend vs_0123abcd   # error: no verification session
+    """
     view = _verifier(state).resend(session)
     _emit(view.to_json(), render(view), as_json)
 
@@ -125,7 +139,12 @@ def resend(state: CliState, session: str, as_json: bool) -> None:
 @_json_option
 @pass_state
 def show(state: CliState, session: str, as_json: bool) -> None:
-    """Show SESSION: status, steps and verdict (personal data masked)."""
+    """Show SESSION: status, steps and verdict (personal data masked).
+
+    \b
+    Example:
+      zhongtai verify show vs_0123abcd --json   # error: no verification session
+    """
     view = _verifier(state).show(session)
     _emit(view.to_json(), render(view), as_json)
 
@@ -135,7 +154,12 @@ def show(state: CliState, session: str, as_json: bool) -> None:
 @_json_option
 @pass_state
 def components(state: CliState, business: str, as_json: bool) -> None:
-    """List the verification components available to a business."""
+    """List the verification components available to a business.
+
+    \b
+    Example:
+      zhongtai verify components --business telecom.echannel
+    """
     catalog = _verifier(state).catalog(business)
     rows = [{"name": c.name, "kind": c.kind, "title": c.title} for c in sorted(
         catalog.components.values(), key=lambda c: c.name)]
@@ -146,6 +170,11 @@ def components(state: CliState, business: str, as_json: bool) -> None:
 @verify.command()
 @pass_state
 def expire(state: CliState) -> None:
-    """Close open sessions past their expiry and erase their personal data."""
+    """Close open sessions past their expiry and erase their personal data.
+
+    \b
+    Example:
+      zhongtai verify expire
+    """
     closed = _verifier(state).expire_sessions()
     echo(f"{closed} session{'s' if closed != 1 else ''} expired")
