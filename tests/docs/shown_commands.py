@@ -8,6 +8,8 @@ Blocks fenced as ```text are synopses (``[--once]``, ``CODE``) and are not run.
 Markers a doc may carry, in a trailing shell comment of the command itself:
 
 * ``# error: TEXT`` -- the command is expected to fail, printing TEXT;
+* ``# not run: REASON`` -- the command runs until stopped (a server) or needs a host
+  the tests do not have; the reason is required and says what runs it instead;
 
 and, in an HTML comment on the line before a block:
 
@@ -31,6 +33,7 @@ SHELL_FENCES = {"sh", "bash", "shell", "console"}
 _FENCE = re.compile(r"^(\s*)```+\s*([\w-]*)(.*)$")
 _NOT_RUN = re.compile(r"<!--\s*not run:\s*(\S.*?)\s*-->")
 _ERROR = re.compile(r"#\s*error:\s*(.+?)\s*$")
+_NOT_RUN_INLINE = re.compile(r"#\s*not run:\s*\S")
 
 
 @attrs.frozen
@@ -86,8 +89,11 @@ def commands_in_lines(lines: list[str], where: str, first_line: int, console: bo
             pending.append(line[:-1].rstrip())
             continue
         pending.append(line)
-        text, error = _split_error(" ".join(pending))
+        joined = " ".join(pending)
         pending = []
+        if _NOT_RUN_INLINE.search(joined):
+            continue
+        text, error = _split_error(joined)
         yield ShownCommand(where, start, text, error)
 
 
