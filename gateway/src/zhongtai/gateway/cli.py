@@ -44,7 +44,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, rate_limit: fl
     \b
     Example:
       zhongtai serve --port 8000   # not run: serves until stopped (tests/gateway start it)
-      zhongtai --database-url postgresql://app@db/zhongtai serve --host 0.0.0.0 --workers 4   # not run: a production host
+      zhongtai --database-url postgresql://app@db/zhongtai serve --host 0.0.0.0 --workers 4  # not run: production
     """
     import attrs
     import uvicorn
