@@ -242,3 +242,19 @@ def test_sigterm_drains_requests_in_flight(module_serve, module_registry):
     assert answers[0].json()["slept"] == 1.5
     assert server.process.wait(30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once drained
     assert "Finished server process" in server.output()
+
+
+def test_the_package_attribute_app_is_the_asgi_app_even_after_the_submodule_is_imported(monkeypatch, sqlite_url):
+    import importlib
+
+    from starlette.applications import Starlette
+
+    monkeypatch.setenv("ZHONGTAI_DATABASE_URL", sqlite_url)
+    import zhongtai.gateway as gateway
+    from zhongtai.gateway.app import create_app
+
+    monkeypatch.setattr(type(gateway), "_asgi", None)
+    assert isinstance(gateway.app, Starlette)  # what `uvicorn zhongtai.gateway:app` gets
+    assert gateway.create_app is create_app
+    assert importlib.import_module("zhongtai.gateway.app").create_app is create_app
+    gateway.app.state.gateway.platform.close()
