@@ -81,3 +81,9 @@ def test_signed_delivery_receipts_are_recorded_once(server, module_registry):
         assert [(r.receipt_id, r.status) for r in receipts.receipts_of(platform, sent.id)] == [("r-1", "delivered")]
     finally:
         platform.close()
+    from click.testing import CliRunner
+
+    from zhongtai.core.cli.main import cli
+
+    shown = CliRunner().invoke(cli, ["--database-url", module_registry.url, "notify", "status", "--id", sent.id])
+    assert shown.exit_code == 0 and "r-1" in shown.output and "DELIVRD" in shown.output

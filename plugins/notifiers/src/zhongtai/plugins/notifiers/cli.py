@@ -280,6 +280,12 @@ def status(state: CliState, business: str | None, kind: str | None, state_: str 
         echo_table(["#", "at", "channel", "status", "response", "error"],
                    [[a.number, a.at.isoformat(timespec="seconds"), a.channel, a.status, a.provider_response, a.error]
                     for a in info.history], empty="No delivery attempts yet.")
+        from zhongtai.plugins.notifiers.receipts import receipts_of
+
+        delivered = receipts_of(platform, info.id)
+        if delivered:
+            echo_table(["receipt", "account", "status", "detail"],
+                       [[r.receipt_id, r.account, r.status, r.detail] for r in delivered])
         return
     if list_messages:
         rows = outbox.messages(platform, business=business, kind=kind, state=state_, limit=limit)
