@@ -63,3 +63,21 @@ def test_finding_01_allow_list_below_does_not_cover_above(governed: tuple[Any, A
     zt.ok(ADMIN, "access", "secrets", "allow", "K12_KEY", "--business", "edu.k12")
     zt.refused(MEMBER, *SMS, "--set", "api_key=env:K12_KEY", match="not allow-listed for edu")
     zt.ok(MEMBER, *SMS[:4], "edu.k12", *SMS[5:], "--set", "api_key=env:K12_KEY")
+
+
+def test_the_allow_list_commands_of_docs_security_md_run_as_shown(governed: tuple[Any, Actors]) -> None:
+    import shlex
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
+    commands = []
+    for title in ("### Secret references", "### Outbound requests"):
+        section = page.split(title, 1)[1].split("\n### ", 1)[0]
+        for block in section.split("```sh")[1:]:
+            commands += [shlex.split(line.split("#")[0]) for line in block.split("```")[0].splitlines()
+                         if line.startswith("zhongtai ")]
+    assert len(commands) == 6
+    _, zt = governed
+    for command in commands:
+        actor = command[2] if command[1] == "--as" else OUTSIDER
+        zt.ok(actor, *(command[3:] if command[1] == "--as" else command[1:]))
