@@ -8,6 +8,7 @@ import click
 
 from zhongtai.core.cli.completion import plugin_names
 from zhongtai.core.cli.output import dry_run_option, echo, echo_change, echo_json, echo_table, json_option, warn
+from zhongtai.core.cli.params import BoundedFloat
 from zhongtai.core.cli.state import state
 
 
@@ -226,7 +227,8 @@ def report(name: str, plot: str | None, as_json: bool) -> None:
 @click.argument("event")
 @click.option("--business", "-b", metavar="CODE", required=True, help="Where the event happened.")
 @click.option("--subject", "-s", metavar="SUBJECT", required=True, help="Who it happened to.")
-@click.option("--value", type=float, metavar="N", help="The event's value (e.g. the order amount).")
+@click.option("--value", type=BoundedFloat(-1e15, 1e15), metavar="N",
+              help="The event's value (e.g. the order amount; finite, at most 10^15 either way).")
 def record(event: str, business: str, subject: str, value: float | None) -> None:
     """Record an outcome event (a conversion when it is an experiment's metric).
 
