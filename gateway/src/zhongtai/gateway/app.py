@@ -59,7 +59,9 @@ class Gateway:
         self.settings = settings
         self.auth = Authenticator(platform, settings)
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
-        self.idempotency = IdempotencyStore(settings.idempotency_ttl)
+        #: a request still "running" after three time limits (and 5 s) was abandoned: its key may be reused
+        self.idempotency = IdempotencyStore(platform.registry, settings.idempotency_ttl,
+                                            settings.request_timeout * 3 + 5)
         self.http_metrics = HttpMetrics()
         from zhongtai.core.documents import MAX_DOCUMENT_BYTES
 
@@ -145,8 +147,9 @@ class Gateway:
             body = _parse_body(request, raw)
         key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
         if key is not None:
+            self.idempotency.check_key(key)
             fingerprint = self.idempotency.fingerprint(request.method, request.url.path, raw)
-            replay = self.idempotency.begin(principal.key, key, fingerprint)
+            replay = await anyio.to_thread.run_sync(self.idempotency.begin, principal.key, key, fingerprint)
             if replay is not None:
                 return Response(replay.body, replay.status, {**replay.headers, "Idempotent-Replayed": "true"},
                                 media_type=replay.media_type)
@@ -168,7 +171,7 @@ class Gateway:
             raise
         finally:
             if key is not None:
-                self.idempotency.finish(principal.key, key, stored)
+                await anyio.to_thread.run_sync(self.idempotency.finish, principal.key, key, stored)
 
     async def _run(self, operation: Operation, request: Request, principal: Principal, body: Any) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
