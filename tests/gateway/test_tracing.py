@@ -137,3 +137,38 @@ def test_a_verification_step_links_back_to_the_request_that_started_the_session(
     assert step.attributes["zhongtai.outcome"] == "rejected"
     everything = repr([dict(s.attributes) for s in spans.all()])
     assert "13800000000" not in everything and "'000000'" not in everything  # no personal data, no codes
+
+
+@pytest.mark.slow
+def test_zhongtai_serve_logs_json_and_exports_spans_configured_by_the_environment(tmp_path):
+    """The real console script: OTEL_TRACES_EXPORTER and ZHONGTAI_LOG_FORMAT reach the uvicorn worker."""
+    import json
+
+    from tests.gateway.conftest import start, stop
+
+    seeded = seed(f"sqlite:///{tmp_path}/registry.db")
+    server = start(seeded.url, tmp_path, env={"OTEL_TRACES_EXPORTER": "console", "ZHONGTAI_LOG_FORMAT": "json",
+                                              "OTEL_SERVICE_NAME": "gateway-under-test"})
+    try:
+        headers = {"Authorization": f"Bearer {seeded.call_edu}", "X-Zhongtai-Business": "edu.k12",
+                   "traceparent": INCOMING}
+        with server.client() as client:
+            assert client.post("/v1/points/pricing.base_price", json=PRICE_INPUT, headers=headers).status_code == 200
+    finally:
+        stop(server)  # spans are flushed when the process exits
+    text, decoder, objects = server.output(), json.JSONDecoder(), []
+    position = text.find("{")
+    while position != -1:
+        found, end = decoder.raw_decode(text, position)
+        objects.append(found)
+        position = text.find("{", end)
+    logs = [o for o in objects if "logger" in o]
+    assert any(o["logger"] == "uvicorn.error" and "startup complete" in o["message"] for o in logs), text
+    spans = {o["name"]: o for o in objects if "context" in o}
+    server_span = spans["POST /v1/points/pricing.base_price"]
+    assert server_span["context"]["trace_id"] == "0x0af7651916cd43dd8448eb211c80319c"
+    assert server_span["parent_id"] == "0xb7ad6b7169203331"
+    assert server_span["resource"]["attributes"]["service.name"] == "gateway-under-test"
+    plugin = spans["zhongtai.plugin pricing.price-list"]
+    assert plugin["context"]["trace_id"] == server_span["context"]["trace_id"]
+    assert plugin["attributes"]["zhongtai.outcome"] == "answered"

@@ -45,7 +45,10 @@ PERSONAL = frozenset({"phone", "email", "recipient", "address", "name", "id_numb
 MASK = "****"
 
 #: Attributes every LogRecord has; anything else on a record came from ``extra=`` and is written as a field.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "taskName",
+    "color_message",  # uvicorn's copy of the message with terminal colours
+}
 _CONTEXT = ("business", "trace_id", "span_id")
 _BARE = re.compile(r"^[^\s\"=]+$")
 

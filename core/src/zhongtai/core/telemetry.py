@@ -318,6 +318,14 @@ def configure_from_env() -> bool:
     return True
 
 
+def flush(timeout_millis: int = 5000) -> None:
+    """Export the spans batched so far (a server calls this at shutdown: uvicorn re-raises SIGTERM
+    after draining, which ends the process without running ``atexit`` hooks)."""
+    force_flush = getattr(_trace._TRACER_PROVIDER, "force_flush", None)
+    if force_flush is not None:
+        force_flush(timeout_millis)
+
+
 def trace_ids() -> tuple[str, str] | None:
     """The current (trace id, span id) in hex, when a span is recording (log lines carry them)."""
     if _trace._TRACER_PROVIDER is None:

@@ -158,5 +158,8 @@ def lifespan(gateway: Gateway) -> Callable[[Starlette], Any]:
             yield
         finally:
             gateway.platform.close()
+            from zhongtai.core import telemetry
+
+            telemetry.flush()  # the spans of the last requests, before uvicorn ends the process
 
     return span
