@@ -403,8 +403,8 @@ class Platform:
         if suspended_by is not None:
             where = "" if suspended_by == code else f" (its ancestor {suspended_by} is suspended)"
             raise BusinessSuspended(f"business {code} is suspended{where}; calls are refused")
-        missing = [a for a in plan.point.inputs if a not in kwargs]
-        if missing:
+        if not plan.point.required_inputs <= kwargs.keys():
+            missing = [a for a in plan.point.inputs if a not in kwargs]  # the first in declared order
             raise NotFound(f"{point_name} needs argument {missing[0]!r}")
         gates = plan.gates
         if gates is None:  # decided when the plan was compiled: no plugin here has a rollout or experiment
