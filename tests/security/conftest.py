@@ -68,11 +68,21 @@ class Actors:
 @pytest.fixture
 def governed(sqlite_url: str, make_platform: Callable[..., Any]) -> tuple[Any, Actors]:
     """A registry with admin alice, business edu (owner edu-team: kate) and edu.k12, and a CLI on it."""
-    platform = make_platform(sqlite_url)
+    return _governed(sqlite_url, make_platform)
+
+
+@pytest.fixture
+def governed_db(registry_url: str, make_platform: Callable[..., Any]) -> tuple[Any, Actors]:
+    """Like ``governed``, once per registry backend (SQLite file and PostgreSQL)."""
+    return _governed(registry_url, make_platform)
+
+
+def _governed(url: str, make_platform: Callable[..., Any]) -> tuple[Any, Actors]:
+    platform = make_platform(url)
     platform.create_business("edu", owner="edu-team")
     platform.create_business("edu.k12", owner="edu-team")
     platform.create_business("mall", owner="mall-team")
-    zt = Actors(sqlite_url)
+    zt = Actors(url)
     zt.ok(ADMIN, "access", "grant", ADMIN, "--admin")
     zt.ok(ADMIN, "access", "grant", MEMBER, "--team", "edu-team")
     zt.ok(ADMIN, "access", "grant", OUTSIDER, "--team", "mall-team")

@@ -8,8 +8,9 @@ from typing import Any
 from .conftest import ADMIN, MEMBER, OUTSIDER, Actors
 
 
-def test_finding_05_consent_changes_need_the_right_to_manage_and_are_audited(governed: tuple[Any, Actors]) -> None:
-    platform, zt = governed
+def test_finding_05_consent_changes_need_the_right_to_manage_and_are_audited(
+        governed_db: tuple[Any, Actors]) -> None:
+    platform, zt = governed_db
     zt.ok(MEMBER, "notify", "optout", "13800138000", "--business", "edu")
     # a member of another team can neither withdraw edu's opt-out nor add one
     zt.refused(OUTSIDER, "notify", "optout", "13800138000", "--business", "edu", "--undo",

@@ -22,9 +22,9 @@ def _sms_config(platform: Any, business: str) -> Any:
     return entry
 
 
-def test_finding_01_env_reference_outside_allow_list_is_refused(governed: tuple[Any, Actors],
+def test_finding_01_env_reference_outside_allow_list_is_refused(governed_db: tuple[Any, Actors],
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    platform, zt = governed
+    platform, zt = governed_db
     line = zt.refused(MEMBER, *SMS, "--set", "api_key=env:ZHONGTAI_DATABASE_URL", match="not allow-listed for edu")
     assert "zhongtai access secrets allow ZHONGTAI_DATABASE_URL --business edu" in line
     zt.refused(MEMBER, *SMS, "--set", "api_key=env:BAD-NAME", match="not an env:NAME reference")
