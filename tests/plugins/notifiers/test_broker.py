@@ -174,3 +174,28 @@ def test_sigkill_relay_mid_publish_and_worker_mid_batch_every_message_arrives_ex
     assert {r.headers["webhook-id"] for r in sink.received} == set(ids)
     assert all(json.loads(r.body)["data"]["id"] == r.headers["webhook-id"] for r in sink.received)
     assert all(r.verified for r in sink.received)
+
+
+def test_the_relay_carries_a_traced_messages_traceparent_as_an_amqp_header(sqlite_url, make_platform, sink,
+                                                                            rabbitmq):
+    from sqlalchemy import update
+
+    url, queue = rabbitmq
+    platform = make_platform(sqlite_url)
+    traced, plain = fill_outbox(platform, sink, 2)
+    parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    with engine_of(platform).begin() as connection:  # as a message accepted inside a trace stores it
+        connection.execute(update(OutboxRow).where(OutboxRow.id == traced).values(trace_context=parent))
+    assert Relay(platform, url, queue=queue).run(once=True) == 2
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel, headers = connection.channel(), {}
+        for _ in range(2):
+            method, properties, body = channel.basic_get(queue, auto_ack=True)
+            assert method is not None
+            headers[body.decode()] = properties.headers
+    finally:
+        connection.close()
+    assert headers == {traced: {"traceparent": parent}, plain: None}

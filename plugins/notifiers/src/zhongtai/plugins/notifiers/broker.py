@@ -23,6 +23,8 @@ transport (:class:`~.worker.Worker` polls it).  With a broker:
   the results are committed; an id whose row was claimable but locked (the
   relay's own commit had not landed yet) is requeued, never dropped.  A worker killed mid-batch leaves its claims to
   expire; the relay then publishes those rows again.
+* A message queued while tracing carries its W3C ``traceparent`` as an AMQP header (and
+  in its row, where the worker's delivery span takes its link from; docs/observability.md).
 * Every provider call carries the message id as its idempotency key
   (``webhook-id``, SMS ``reference``, email ``Message-ID``), so the one repeat
   that remains possible -- a worker killed after the provider accepted a
@@ -129,13 +131,16 @@ class Relay:
         with self._engine.connect() as plain:
             connection = plain.execution_options(**{migrate.WRITE_OPTION: True})
             with connection.begin():
-                ids = list(connection.execute(
-                    select(OutboxRow.id).where(_unpublished(now)).order_by(OutboxRow.due_at)
-                    .limit(self.batch_size).with_for_update(skip_locked=True)).scalars())
-                if not ids:
+                rows = connection.execute(
+                    select(OutboxRow.id, OutboxRow.trace_context).where(_unpublished(now)).order_by(OutboxRow.due_at)
+                    .limit(self.batch_size).with_for_update(skip_locked=True)).all()
+                if not rows:
                     return 0
-                for message_id in ids:
-                    self._channel.basic_publish("", self.queue, message_id.encode(), properties)
+                ids = [row.id for row in rows]
+                for message_id, traceparent in rows:  # the trace context rides along (W3C header) where it exists
+                    traced = properties if traceparent is None else self._pika.BasicProperties(
+                        delivery_mode=2, content_type="text/plain", headers={"traceparent": traceparent})
+                    self._channel.basic_publish("", self.queue, message_id.encode(), traced)
                 self._channel.tx_commit()  # the broker holds them all (durable) before we record it
                 connection.execute(update(OutboxRow).where(OutboxRow.id.in_(ids)).values(published_at=now))
         return len(ids)
