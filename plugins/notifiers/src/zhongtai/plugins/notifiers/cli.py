@@ -228,7 +228,7 @@ def relay(state: CliState, broker: str | None, queue: str, batch_size: int, once
 
     \b
     Example:
-      zhongtai notify relay --broker amqp://guest:guest@127.0.0.1:5672/
+      zhongtai notify relay --once --broker amqp://guest:guest@127.0.0.1:5672/
     """
     import signal
     import threading

@@ -24,9 +24,11 @@ def campaign() -> None:
 
     \b
     Example:
-      zhongtai notify campaign preview -b shop --template welcome --audience audience.csv
-      zhongtai notify campaign create -b shop --template welcome --audience audience.csv --at 2026-12-24T10:00+08:00
-      zhongtai notify campaign list -b shop
+      zhongtai notify campaign preview -b mall --template welcome \\
+          --audience audience.csv  # not run: needs audience.csv (tests/plugins/notifiers/test_campaigns.py)
+      zhongtai notify campaign create -b mall --template welcome --audience audience.csv \\
+          --at 2026-12-24T10:00+08:00  # not run: needs audience.csv (tests/plugins/notifiers/test_campaigns.py)
+      zhongtai notify campaign list -b mall
     """
 
 

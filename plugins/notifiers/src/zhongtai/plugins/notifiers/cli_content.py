@@ -24,9 +24,9 @@ def template() -> None:
 
     \b
     Example:
-      zhongtai notify template draft welcome -b shop --kind marketing --body "{{ name }}，新品上市"
-      zhongtai notify template approve welcome -b shop
-      zhongtai notify template list -b shop
+      zhongtai notify template draft welcome -b mall --kind marketing --body "{{ name }}，新品上市"
+      zhongtai notify template approve welcome -b mall
+      zhongtai notify template list -b mall
     """
 
 
@@ -110,7 +110,7 @@ def signature() -> None:
 
     \b
     Example:
-      zhongtai notify signature approve 【小店】 -b shop
+      zhongtai notify signature approve 【小店】 -b mall
       zhongtai notify signature list
     """
 
@@ -181,9 +181,9 @@ def budget() -> None:
 
     \b
     Example:
-      zhongtai notify budget set -b shop --channel notifiers.sms --period day --limit 500 --over hold
-      zhongtai notify budget list -b shop
-      zhongtai notify budget release -b shop
+      zhongtai notify budget set -b mall --channel notifiers.sms --period day --limit 500 --over hold
+      zhongtai notify budget list -b mall
+      zhongtai notify budget release -b mall
     """
 
 
