@@ -118,8 +118,13 @@ def mode(mode: str) -> None:
     echo(f"The registry is now in {mode} mode.")
 
 
-def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click.Group:
-    """``access secrets`` / ``access network``: allow, deny, list -- one shape for both allow-lists."""
+def _allow_list_group(kind: str, what: str, value: str, metavar: str) -> click.Group:
+    """``access secrets`` / ``access network``: allow, deny, list -- one shape for both allow-lists.
+
+    *value* is the example entry every command's ``--help`` shows.
+    """
+    allow_example = f"  zhongtai --as alice access {kind} allow {value} --business edu"
+    example = allow_example
 
     @click.group(name=kind, help=f"{what}\n\n\b\nExample:\n{example}")
     def group() -> None:
@@ -136,7 +141,9 @@ def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click
         entry = allowances.allow(cli.platform, kind, value, business, actor=cli.actor)
         echo(f"{entry.value} is now allowed ({kind}) for {business} and its subtree.")
 
-    @group.command("deny", help=f"Remove {metavar} from the allow-list of --business (platform admins only).")
+    @group.command("deny", help=f"Remove {metavar} from the allow-list of --business (platform admins only).\n\n"
+                                f"\b\nExample:\n{allow_example}\n"
+                                f"  zhongtai --as alice access {kind} deny {value} --business edu")
     @click.argument("value", metavar=metavar)
     @click.option("--business", "-b", required=True, metavar="CODE", help="The business it was allowed for.")
     def deny(value: str, business: str) -> None:
@@ -146,7 +153,9 @@ def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click
         allowances.deny(cli.platform, kind, value, business, actor=cli.actor)
         echo(f"{value} is no longer allowed ({kind}) for {business}.")
 
-    @group.command("list", help="List the allow-list (of --business: its own entries and its ancestors').")
+    @group.command("list", help="List the allow-list (of --business: its own entries and its ancestors').\n\n"
+                                f"\b\nExample:\n{allow_example}\n"
+                                f"  zhongtai access {kind} list --business edu.k12")
     @click.option("--business", "-b", metavar="CODE", help="Only what applies to this business.")
     @json_option
     def list_entries(business: str | None, as_json: bool) -> None:
@@ -164,10 +173,10 @@ def _allow_list_group(kind: str, what: str, example: str, metavar: str) -> click
 
 access.add_command(_allow_list_group(
     "secrets", "Environment variables a business's config may name as env:NAME secrets.",
-    "  zhongtai --as alice access secrets allow SMS_API_KEY --business edu", "NAME"))
+    "SMS_API_KEY", "NAME"))
 access.add_command(_allow_list_group(
     "network", "Internal hosts or CIDRs a business's notifiers (webhooks, gateways, SMTP) may reach.",
-    "  zhongtai --as alice access network allow 127.0.0.1/32 --business edu", "HOST|CIDR"))
+    "127.0.0.1/32", "HOST|CIDR"))
 
 
 @access.group()
@@ -244,7 +253,7 @@ def tokens_revoke(token_id: str) -> None:
 
     \b
     Example:
-      zhongtai access tokens revoke 3f9c2a1b7d4e
+      zhongtai access tokens revoke 3f9c2a1b7d4e   # error: unknown token
     """
     from zhongtai.core import tokens as api_tokens
 

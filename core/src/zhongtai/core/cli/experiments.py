@@ -117,6 +117,8 @@ def start(name: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
       zhongtai experiments start text-size
     """
     _transition("start", name, dry_run, as_json)
@@ -131,6 +133,9 @@ def stop(name: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
+      zhongtai experiments start text-size
       zhongtai experiments stop text-size
     """
     _transition("stop", name, dry_run, as_json)
@@ -146,6 +151,9 @@ def pick_winner(name: str, variant: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
+      zhongtai experiments start text-size
       zhongtai experiments pick-winner text-size regular
     """
     _transition("pick-winner", name, dry_run, as_json, variant)
@@ -190,6 +198,8 @@ def report(name: str, plot: str | None, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai experiments create text-size -b edu.k12 -p edu-k12.kids-theme --metric order.paid \\
+          --variant larger=50 --variant regular=50 --set regular.larger_text=false
       zhongtai experiments report text-size
       zhongtai experiments report text-size --json
       zhongtai experiments report text-size --plot text-size.svg

@@ -281,7 +281,7 @@ def pilots() -> None:
 
     \b
     Example:
-      zhongtai plugins pilots add edu-k12.vip-discount --business edu.k12
+      zhongtai plugins pilots add verification.fake-provider --business edu.k12
       zhongtai plugins pilots list --json
     """
 
@@ -295,7 +295,7 @@ def pilots_add(name: str, business: str, dry_run: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins pilots add edu-k12.vip-discount --business edu.k12
+      zhongtai plugins pilots add verification.fake-provider --business edu.k12
     """
     from zhongtai.core import pilots as rules
 
@@ -314,7 +314,8 @@ def pilots_remove(name: str, business: str, dry_run: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins pilots remove edu-k12.vip-discount --business edu.k12
+      zhongtai plugins pilots add verification.fake-provider --business edu.k12
+      zhongtai plugins pilots remove verification.fake-provider --business edu.k12
     """
     from zhongtai.core import pilots as rules
 
@@ -333,7 +334,7 @@ def pilots_list(name: str | None, as_json: bool) -> None:
     \b
     Example:
       zhongtai plugins pilots list
-      zhongtai plugins pilots list edu-k12.vip-discount --json
+      zhongtai plugins pilots list verification.fake-provider --json
     """
     from zhongtai.core import pilots as rules
 
@@ -362,7 +363,7 @@ def promote(name: str, dry_run: bool) -> None:
 
     \b
     Example:
-      zhongtai plugins promote edu-k12.vip-discount
+      zhongtai plugins promote verification.fake-provider
     """
     from zhongtai.core import pilots as rules
 

@@ -115,6 +115,7 @@ def clear(plugin: str, business: str, dry_run: bool, as_json: bool) -> None:
 
     \b
     Example:
+      zhongtai rollout set edu-k12.kids-theme --business edu.k12 --percent 10
       zhongtai rollout clear edu-k12.kids-theme --business edu.k12
     """
     from zhongtai.core.rollouts import clear_rollout
