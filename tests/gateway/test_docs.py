@@ -51,8 +51,8 @@ def test_sso_trusted_header_mode(serve, sqlite_url):
     with closing(Platform(sqlite_url, refresh_interval=0)) as platform:
         platform.create_business("edu", owner="edu-team", actor="boot")
         platform.enable("pricing.price-list", "edu", config={"prices": {"math-101": "100.00"}}, actor="boot")
-        governance.grant(platform, "alice", "admin", actor="boot")
-        governance.grant(platform, "kate", "member", "edu-team", actor="alice")
+        governance.grant(platform.registry, "alice", "admin", actor="boot")
+        governance.grant(platform.registry, "kate", "member", "edu-team", actor="alice")
     off = serve(sqlite_url)
     with off.client(**{"X-Forwarded-User": "alice"}) as client:  # off by default: the header means nothing
         assert client.post("/v1/admin/businesses", json={"code": "edu.x"}).status_code == 401

@@ -25,9 +25,9 @@ def platform(registry_url, make_platform):
     platform.create_business("edu", owner="edu-team", actor="boot")
     platform.create_business("edu.k12", owner="k12-team", actor="boot")
     platform.create_business("mall", owner="mall-team", actor="boot")
-    governance.grant(platform, "alice", "admin", actor="boot")  # the first admin closes the registry
-    governance.grant(platform, "kate", "member", "k12-team", actor="alice")
-    governance.grant(platform, "ed", "member", "edu-team", actor="alice")
+    governance.grant(platform.registry, "alice", "admin", actor="boot")  # the first admin closes the registry
+    governance.grant(platform.registry, "kate", "member", "k12-team", actor="alice")
+    governance.grant(platform.registry, "ed", "member", "edu-team", actor="alice")
     return platform
 
 
@@ -41,7 +41,7 @@ def refused(platform, action, match):
 def test_an_open_registry_lets_anyone_bootstrap(sqlite_url, make_platform):
     platform = make_platform(sqlite_url, discover=False)
     platform.create_business("anything", actor="whoever")
-    governance.grant(platform, "whoever", "admin", actor="whoever")
+    governance.grant(platform.registry, "whoever", "admin", actor="whoever")
     refused(platform, lambda: platform.create_business("other", actor="stranger"),
             "stranger may not create the top-level business other: only a platform admin may")
 
@@ -62,10 +62,10 @@ def test_an_ancestors_owner_team_manages_the_whole_subtree(platform):
 
 def test_admins_do_anything_and_only_admins_grant(platform):
     platform.enable("sends", "mall", actor="alice")
-    refused(platform, lambda: governance.grant(platform, "kate", "admin", actor="kate"),
+    refused(platform, lambda: governance.grant(platform.registry, "kate", "admin", actor="kate"),
             "kate may not grant roles: only a platform admin may")
     with pytest.raises(UserError, match="last platform admin"):
-        governance.revoke(platform, "alice", "admin", actor="alice")
+        governance.revoke(platform.registry, "alice", "admin", actor="alice")
 
 
 def test_every_refusal_leaves_the_audit_log_as_it_was_and_changes_name_their_actor(platform):
@@ -79,22 +79,22 @@ def test_production_mode_admits_only_certified_distributions(registry_url, make_
     platform = make_platform(registry_url)  # the installed platform packages, really discovered
     info = platform.plugins.require("channels.rules")
     platform.create_business("shop", owner="shop-team")
-    governance.grant(platform, "alice", "admin", actor="alice")
-    governance.set_mode(platform, "production", actor="alice")
+    governance.grant(platform.registry, "alice", "admin", actor="alice")
+    governance.set_mode(platform.registry, "production", actor="alice")
     refused(platform, lambda: platform.enable("channels.rules", "shop", actor="alice"),
             f"not admitted: the registry is in production mode and distribution {info.distribution} is not "
             "certified")
-    governance.certify(platform, "channels.rules", "<0.0.1", actor="alice")
+    governance.certify(platform.registry, info, "<0.0.1", actor="alice")
     refused(platform, lambda: platform.enable("channels.rules", "shop", actor="alice"),
             f"{info.distribution} {info.version} is outside its certified range <0.0.1")
-    governance.certify(platform, "channels.rules", f"=={info.version}", actor="alice")
+    governance.certify(platform.registry, info, f"=={info.version}", actor="alice")
     platform.enable("channels.rules", "shop", actor="alice")
-    refused(platform, lambda: governance.certify(platform, "channels.rules", ">=0", actor="kate"),
+    refused(platform, lambda: governance.certify(platform.registry, info, ">=0", actor="kate"),
             "kate may not certify plugins")
 
 
 def test_in_process_plugins_are_the_applications_own_and_need_no_certificate(platform):
-    governance.set_mode(platform, "production", actor="alice")
+    governance.set_mode(platform.registry, "production", actor="alice")
     with pytest.raises(UserError, match="only distributions are certified"):
-        governance.certify(platform, "sends", ">=1.0", actor="alice")
+        governance.certify(platform.registry, platform.plugins.require("sends"), ">=1.0", actor="alice")
     platform.enable("sends", "mall", actor="alice")

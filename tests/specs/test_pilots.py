@@ -18,7 +18,7 @@ def governed(make_platform, registry_url, loyalty_site, monkeypatch):
     """A registry with a platform admin (root), businesses edu, edu.k12, mall; alice is no admin."""
     monkeypatch.syspath_prepend(str(loyalty_site))
     platform = make_platform(registry_url, plugin_path=[str(loyalty_site)])
-    governance.grant(platform, "root", "admin", actor="root")
+    governance.grant(platform.registry, "root", "admin", actor="root")
     for code in ("edu", "edu.k12", "mall"):
         platform.create_business(code, actor="root")
     return platform
@@ -100,7 +100,7 @@ def test_an_open_registry_enforces_no_pilot_rule_and_doctor_warns_once_governed(
     platform.create_business("edu", actor="anyone")
     platform.enable(TRIAL, "edu", actor="anyone")  # no admin yet: governance is not enforced
     assert not [f for f in diagnose(platform) if f.check == "outside-pilots"]
-    governance.grant(platform, "root", "admin", actor="anyone")
+    governance.grant(platform.registry, "root", "admin", actor="anyone")
     warned = [f for f in diagnose(platform) if f.check == "outside-pilots"]
     assert [(f.severity, f.subject, f.business) for f in warned] == [("warning", TRIAL, "edu")]
     pilots.add(platform, TRIAL, "edu", actor="root")

@@ -128,8 +128,8 @@ def test_dry_run_writes_nothing(mall):
 def test_only_owners_and_admins_manage_templates(mall):
     from zhongtai.core import governance
 
-    governance.grant(mall, "root", "admin", actor="root")
-    governance.grant(mall, "ann", "member", "mall-team", actor="root")
+    governance.grant(mall.registry, "root", "admin", actor="root")
+    governance.grant(mall.registry, "ann", "member", "mall-team", actor="root")
     templates.create(mall, "mall.flagship", "ok", {"kind": "amount", "value": "5"}, actor="ann")
     with pytest.raises(PermissionDenied, match="mallory may not create coupon templates at mall"):
         templates.create(mall, "mall", "evil", {"kind": "amount", "value": "5"}, actor="mallory")

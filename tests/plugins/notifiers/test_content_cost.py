@@ -50,8 +50,8 @@ def governed(sqlite_url, make_platform):
     platform = make_platform(sqlite_url)
     platform.create_business("shop", owner="shop-team", actor="ann")
     platform.create_business("shop.flagship", actor="ann")
-    governance.grant(platform, "ann", "admin", actor="ann")
-    governance.grant(platform, "carol", "member", "shop-team", actor="ann")
+    governance.grant(platform.registry, "ann", "admin", actor="ann")
+    governance.grant(platform.registry, "carol", "member", "shop-team", actor="ann")
     platform.enable("notifiers.sms", "shop", config={"provider": "fake", "fake_name": "content"}, actor="ann")
     fake_provider("content").clear()
     return platform
@@ -91,7 +91,7 @@ def test_in_production_marketing_goes_only_from_approved_templates(governed):
     platform.enable("notifiers.templates", "shop", actor="ann",
                     config={"templates": {"cfg": {"kind": "marketing", "body": "free text"}}})
     content.draft_template(platform, "shop", "sale", kind="marketing", body="冬季特卖", actor="carol")
-    governance.set_mode(platform, "production", actor="ann")
+    governance.set_mode(platform.registry, "production", actor="ann")
     platform.refresh()
 
     with pytest.raises(UserError, match="only from approved templates, not a literal body"):
@@ -120,7 +120,7 @@ def test_sms_carries_the_approved_signature_and_production_needs_signature_and_a
     Worker(platform, clock=lambda: NOW).run(once=True)
     assert [m.text for m in fake_provider("content").sent] == ["no signature yet", "【小店】您的订单已发货"]
 
-    governance.set_mode(platform, "production", actor="ann")
+    governance.set_mode(platform.registry, "production", actor="ann")
     platform.refresh()
     blocked = outbox.send(platform, "shop", kind="notification", recipient=PHONE, body="x", now=NOW)
     Worker(platform, clock=lambda: NOW).run(once=True)
@@ -134,9 +134,9 @@ def test_sms_carries_the_approved_signature_and_production_needs_signature_and_a
         accounts.add_account(platform, "sms-main", channel="sms", provider="fake", settings={}, actor="carol")
     accounts.add_account(platform, "sms-main", channel="sms", provider="fake",
                          settings={"fake_name": "account"}, businesses=["shop"], actor="ann")
-    governance.set_mode(platform, "development", actor="ann")  # config changes go through admission in production
+    governance.set_mode(platform.registry, "development", actor="ann")  # config changes go through admission in production
     platform.enable("notifiers.sms", "shop", config={"account": "sms-main"}, actor="ann")
-    governance.set_mode(platform, "production", actor="ann")
+    governance.set_mode(platform.registry, "production", actor="ann")
     platform.refresh()
     fake_provider("account").clear()
     sent = outbox.send(platform, "shop", kind="notification", recipient=PHONE, body="您好", now=NOW)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zhongtai.core import governance
+from zhongtai.core.actors import resolve_actor
 from zhongtai.core.config import ENV_NAME
 from zhongtai.core.errors import NotFound, UserError
 from zhongtai.core.identity import validate_code
@@ -28,7 +29,7 @@ from zhongtai.core.outbound.addresses import parse_entry
 from zhongtai.core.registry.models import NetworkAllowRow, SecretAllowRow
 
 if TYPE_CHECKING:
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.runtime.engine import Runtime
 
 SECRETS = "secrets"
 NETWORK = "network"
@@ -55,11 +56,11 @@ def normalize(kind: str, value: str) -> str:
     raise UserError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
 
 
-def allow(platform: Platform, kind: str, value: str, business: str, *, actor: str | None = None) -> AllowEntry:
+def allow(platform: Runtime, kind: str, value: str, business: str, *, actor: str | None = None) -> AllowEntry:
     """Allow *value* (a variable name or host/CIDR) for *business* and its subtree."""
     validate_code(business)
     value = normalize(kind, value)
-    with platform.registry.change(governance._actor(actor)) as tx:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"allow-list {kind} entries")
         if tx.business(business) is None:
             raise NotFound(f"unknown business {business!r}")
@@ -74,11 +75,11 @@ def allow(platform: Platform, kind: str, value: str, business: str, *, actor: st
         return AllowEntry(kind, business, value, tx.actor, now)
 
 
-def deny(platform: Platform, kind: str, value: str, business: str, *, actor: str | None = None) -> None:
+def deny(platform: Runtime, kind: str, value: str, business: str, *, actor: str | None = None) -> None:
     """Remove *value* from *business*'s allow-list (configs still naming it stop resolving)."""
     validate_code(business)
     value = normalize(kind, value)
-    with platform.registry.change(governance._actor(actor)) as tx:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"remove {kind} allow-list entries")
         row = _find(tx.session, kind, business, value)
         if row is None:
@@ -93,7 +94,7 @@ def _find(session: Session, kind: str, business: str, value: str) -> SecretAllow
     return session.get(NetworkAllowRow, (business, value))
 
 
-def entries(platform: Platform, kind: str, business: str | None = None) -> list[AllowEntry]:
+def entries(platform: Runtime, kind: str, business: str | None = None) -> list[AllowEntry]:
     """The allow-list of *kind*, for every business or for *business* and its ancestors."""
     if kind not in KINDS:
         raise UserError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")

@@ -29,7 +29,7 @@ from zhongtai.core import governance
 from zhongtai.core.config import build_config, mask_config
 from zhongtai.core.errors import ConfigError, NotFound, UserError
 from zhongtai.core.identity import validate_code
-from zhongtai.core.management import ChangeReport, _impact, _run, _usable
+from zhongtai.core.management import ChangeReport, change_impact, run_change, usable
 from zhongtai.core.registry.models import ExperimentRow, utcnow
 from zhongtai.core.registry.snapshot import Snapshot
 
@@ -151,7 +151,7 @@ def _own_row(snap: Snapshot, plugin: str, business: str) -> Any:
 def _check_configs(platform: Platform, plugin: str, snap: Snapshot, business: str,
                    variants: Sequence[Variant]) -> None:
     """Every variant's config, over the enablement's effective config, must be valid for the plugin."""
-    cls, _ = _usable(platform, plugin)
+    cls, _ = usable(platform, plugin)
     effective = snap.effective(business)[plugin]
     for variant in variants:
         if cls is None:
@@ -210,10 +210,10 @@ def create(
         after = {key: shown[key] for key in ("name", "metric", "variants", "sample", "status")}
         tx.record("experiment.create", business=business, plugin=plugin, after=after, note=name)
         # a draft serves nothing differently: every business keeps its plugins as they are
-        return ChangeReport("experiment.create", business, plugin, None, after, _impact(snap, snap, business),
+        return ChangeReport("experiment.create", business, plugin, None, after, change_impact(snap, snap, business),
                             False)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
 def _state(row: ExperimentRow) -> dict[str, Any]:
@@ -233,10 +233,10 @@ def _transition(platform: Platform, name: str, action: str, change: Any, *, acto
         tx.record(f"experiment.{action}", business=row.business, plugin=row.plugin, before=before, after=after,
                   note=name)
         tx.flush()
-        impact = _impact(snap, new, row.business) if new is not None else ()
+        impact = change_impact(snap, new, row.business) if new is not None else ()
         return ChangeReport(f"experiment.{action}", row.business, row.plugin, before, after, impact, False)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
 def start(platform: Platform, name: str, *, actor: str | None = None, dry_run: bool = False) -> ChangeReport:
@@ -300,7 +300,7 @@ def pick_winner(platform: Platform, name: str, variant: str, *, actor: str | Non
                                     priority=current.priority)
         written.experiment = None
         row.winner = variant
-        cls, _ = _usable(platform, row.plugin)
+        cls, _ = usable(platform, row.plugin)
         tx.record("plugin.enable", business=row.business, plugin=row.plugin,
                   before={"config": mask_config(cls, current.config)}, after={"config": mask_config(cls, config)},
                   note=f"winner {variant} of experiment {name}")

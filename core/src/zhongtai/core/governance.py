@@ -35,16 +35,17 @@ import attrs
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from zhongtai.core.actors import resolve_actor
 from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.errors import NotFound, PermissionDenied, UserError
 from zhongtai.core.identity import lineage
+from zhongtai.core.principals import MANAGE as MANAGE_SCOPE
+from zhongtai.core.principals import Token, is_principal, principal_token
 from zhongtai.core.registry.models import CertificationRow, GrantRow, RegistryState
 from zhongtai.core.registry.snapshot import Snapshot
-from zhongtai.core.tokens import MANAGE as MANAGE_SCOPE
-from zhongtai.core.tokens import Token, is_principal, principal_token
 
 if TYPE_CHECKING:
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.registry.store import Registry
 
 ADMIN = "admin"
 MEMBER = "member"
@@ -173,37 +174,31 @@ def admission_problem(session: Session, info: PluginInfo) -> str | None:
 
 
 # -- reads -------------------------------------------------------------------------------
-def grants(platform: Platform) -> list[Grant]:
-    with platform.registry.session() as session:
+def grants(registry: Registry) -> list[Grant]:
+    with registry.session() as session:
         return sorted(Access.load(session).grants, key=lambda g: (g.role, g.team, g.actor))
 
 
-def certifications(platform: Platform) -> list[Certification]:
-    with platform.registry.session() as session:
+def certifications(registry: Registry) -> list[Certification]:
+    with registry.session() as session:
         return [Certification(r.distribution, r.version_range, r.certified_by, r.certified_at)
                 for r in session.scalars(select(CertificationRow).order_by(CertificationRow.distribution))]
 
 
-def mode(platform: Platform) -> str:
-    with platform.registry.session() as session:
+def mode(registry: Registry) -> str:
+    with registry.session() as session:
         return mode_of(session)
 
 
 # -- changes (each one registry transaction with an audit row) ---------------------------
-def _actor(actor: str | None) -> str:
-    from zhongtai.core.management import _check_text, default_actor
-
-    return _check_text("actor", actor or default_actor())
-
-
-def grant(platform: Platform, who: str, role: str, team: str = "", *, actor: str | None = None) -> Grant:
+def grant(registry: Registry, who: str, role: str, team: str = "", *, actor: str | None = None) -> Grant:
     """Make *who* a platform admin, or a member of *team*."""
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not who or len(who) > 200 or (role == MEMBER and not (team and len(team) <= 200)):
         raise UserError("grant needs an actor name (and, for a member, a team) of 1-200 characters")
     team = team if role == MEMBER else ""
-    with platform.registry.change(_actor(actor)) as tx:
+    with registry.change(resolve_actor(actor)) as tx:
         Access.load(tx.session).require_admin(tx.actor, "grant roles")
         exists = tx.session.scalar(select(GrantRow).where(
             GrantRow.actor == who, GrantRow.role == role, GrantRow.team == team))
@@ -212,12 +207,12 @@ def grant(platform: Platform, who: str, role: str, team: str = "", *, actor: str
         tx.session.add(GrantRow(actor=who, role=role, team=team, granted_by=tx.actor,
                                 granted_at=dt.datetime.now(dt.UTC)))
         tx.record("access.grant", after={"actor": who, "role": role, "team": team})
-    return Grant(who, role, team, _actor(actor))
+    return Grant(who, role, team, resolve_actor(actor))
 
 
-def revoke(platform: Platform, who: str, role: str, team: str = "", *, actor: str | None = None) -> None:
+def revoke(registry: Registry, who: str, role: str, team: str = "", *, actor: str | None = None) -> None:
     team = team if role == MEMBER else ""
-    with platform.registry.change(_actor(actor)) as tx:
+    with registry.change(resolve_actor(actor)) as tx:
         current = Access.load(tx.session)
         current.require_admin(tx.actor, "revoke roles")
         if role == ADMIN and current.admins == {who} and who == tx.actor:
@@ -229,10 +224,10 @@ def revoke(platform: Platform, who: str, role: str, team: str = "", *, actor: st
         tx.record("access.revoke", before={"actor": who, "role": role, "team": team})
 
 
-def set_mode(platform: Platform, new_mode: str, *, actor: str | None = None) -> None:
+def set_mode(registry: Registry, new_mode: str, *, actor: str | None = None) -> None:
     if new_mode not in MODES:
         raise UserError(f"mode must be one of {', '.join(MODES)}, not {new_mode!r}")
-    with platform.registry.change(_actor(actor)) as tx:
+    with registry.change(resolve_actor(actor)) as tx:
         Access.load(tx.session).require_admin(tx.actor, "change the registry mode")
         state = tx.session.get(RegistryState, 1)
         assert state is not None
@@ -242,19 +237,22 @@ def set_mode(platform: Platform, new_mode: str, *, actor: str | None = None) -> 
         tx.record("registry.mode", before={"mode": before}, after={"mode": new_mode})
 
 
-def certify(platform: Platform, plugin: str, version_range: str, *, actor: str | None = None) -> Certification:
-    """Admit *plugin*'s distribution, at versions in *version_range*, for production mode."""
+def certify(registry: Registry, info: PluginInfo, version_range: str, *, actor: str | None = None) -> Certification:
+    """Admit the distribution of the plugin *info* describes, at versions in *version_range*, for production mode.
+
+    (Look *info* up with ``platform.plugins.require(name)``.)
+    """
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
     try:
         SpecifierSet(version_range)
     except InvalidSpecifier:
         raise UserError(f"{version_range!r} is not a version range (e.g. '>=1.0,<2')") from None
-    info = platform.plugins.require(plugin)
+    plugin = info.name
     if not info.distribution or info.distribution.startswith("<"):
         raise UserError(f"plugin {plugin!r} comes from no installed distribution; only distributions are certified")
     name = normalize_distribution(info.distribution)
-    with platform.registry.change(_actor(actor)) as tx:
+    with registry.change(resolve_actor(actor)) as tx:
         Access.load(tx.session).require_admin(tx.actor, "certify plugins")
         row = tx.session.get(CertificationRow, name)
         before: dict[str, Any] | None = None
@@ -268,7 +266,7 @@ def certify(platform: Platform, plugin: str, version_range: str, *, actor: str |
         row.certified_at = dt.datetime.now(dt.UTC)
         tx.record("plugin.certify", plugin=plugin, before=before,
                   after={"distribution": name, "version_range": version_range})
-    return Certification(name, version_range, _actor(actor))
+    return Certification(name, version_range, resolve_actor(actor))
 
 
 def _role_text(role: str, team: str) -> str:

@@ -92,7 +92,7 @@ def _registry_findings(platform: Platform, snapshot: Snapshot, codes: Iterable[s
 
 
 def _config_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
-    from zhongtai.core.management import _usable, _validate_config
+    from zhongtai.core.management import usable, validate_config
 
     findings = []
     for code, rows in sorted(snapshot.enablements.items()):
@@ -101,8 +101,8 @@ def _config_findings(platform: Platform, snapshot: Snapshot) -> list[Finding]:
             if not row.enabled or info is None or not info.usable:
                 continue
             try:
-                cls, _ = _usable(platform, plugin)
-                _validate_config(platform, plugin, cls, snapshot, code)
+                cls, _ = usable(platform, plugin)
+                validate_config(platform, plugin, cls, snapshot, code)
             except UserError as exc:
                 findings.append(Finding("error", "invalid-config", plugin, f"at {code}: {exc.message}", code))
     return findings

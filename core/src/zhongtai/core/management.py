@@ -10,14 +10,13 @@ every step, then rolls back, and returns the same report.
 from __future__ import annotations
 
 import contextlib
-import getpass
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from zhongtai.core import governance
+from zhongtai.core.actors import ACTOR_ENV, MAX_TEXT, check_text, default_actor, resolve_actor
 from zhongtai.core.cli import params
 from zhongtai.core.config import build_config, check_env_references, describe_fields, mask_config
 from zhongtai.core.discovery import OK
@@ -37,37 +36,22 @@ from zhongtai.core.pilots import pilot_problem
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
 
 if TYPE_CHECKING:
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.runtime.engine import Runtime
 
-ACTOR_ENV = "ZHONGTAI_ACTOR"
+__all__ = [
+    "ACTOR_ENV", "MAX_TEXT", "PRIORITY_RANGE", "STATUSES", "ChangeReport", "Impact", "change_impact",
+    "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "run_change",
+    "set_status", "usable", "validate_config",
+]
+
 STATUSES = ("active", "suspended")
 PRIORITY_RANGE = params.PRIORITY_RANGE  # one definition, shared with `plugins enable --priority`
-MAX_TEXT = 200  # display names, owners, actors
-
-
-def _check_text(what: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise UserError(f"{what} must be text, not {type(value).__name__}")
-    if len(value) > MAX_TEXT:
-        raise UserError(f"{what} is {len(value)} characters long; the limit is {MAX_TEXT}")
-    return value
 
 
 def _check_priority(priority: object) -> None:
     low, high = PRIORITY_RANGE
     if not isinstance(priority, int) or isinstance(priority, bool) or not low <= priority <= high:
         raise UserError(f"priority must be an integer from {low} to {high}, not {priority!r}")
-
-
-def default_actor() -> str:
-    """``$ZHONGTAI_ACTOR``, else the OS user."""
-    actor = os.environ.get(ACTOR_ENV)
-    if actor:
-        return actor
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"
 
 
 @attrs.frozen
@@ -108,7 +92,7 @@ class _DryRun(Exception):
         self.report = report
 
 
-def _impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
+def change_impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
     result = []
     for business in (code, *new.descendants(code)):
         before, after = old.effective(business), new.effective(business)
@@ -128,7 +112,7 @@ def _impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
     return tuple(result)
 
 
-def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> ChangeReport:
+def run_change(platform: Runtime, actor: str | None, dry_run: bool, body: Any) -> ChangeReport:
     """Run *body(tx, snapshot)* in one registry change; roll back on dry runs.
 
     The snapshot is the platform's, caught up *after* the write lock is taken:
@@ -137,7 +121,7 @@ def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> Cha
     """
     registry = platform.registry
     try:
-        with registry.change(_check_text("actor", actor or default_actor())) as tx:
+        with registry.change(resolve_actor(actor)) as tx:
             platform.refresh()
             report: ChangeReport = body(tx, platform.snapshot)
             if dry_run:
@@ -151,12 +135,12 @@ def _run(platform: Platform, actor: str | None, dry_run: bool, body: Any) -> Cha
 
 
 def create_business(
-    platform: Platform, code: str, *, name: str = "", owner: str = "", actor: str | None = None,
+    platform: Runtime, code: str, *, name: str = "", owner: str = "", actor: str | None = None,
     dry_run: bool = False,
 ) -> ChangeReport:
     validate_code(code)
-    _check_text("name", name)
-    _check_text("owner", owner)
+    check_text("name", name)
+    check_text("owner", owner)
     parent = parent_of(code)
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
@@ -174,14 +158,14 @@ def create_business(
         tx.record("business.create", business=code, after=after)
         tx.flush()
         new = snap.replaced(business=Business(code, parent, name or code, owner))
-        return ChangeReport("business.create", code, None, None, after, _impact(snap, new, code), False,
+        return ChangeReport("business.create", code, None, None, after, change_impact(snap, new, code), False,
                             version=written.version)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
 def set_status(
-    platform: Platform, code: str, status: str, *, actor: str | None = None, dry_run: bool = False,
+    platform: Runtime, code: str, status: str, *, actor: str | None = None, dry_run: bool = False,
     expected_version: int | None = None,
 ) -> ChangeReport:
     validate_code(code)
@@ -200,13 +184,13 @@ def set_status(
         tx.record(action, business=code, before=before, after={"status": status})
         tx.flush()
         new = snap.replaced(business=attrs.evolve(snap.businesses[code], status=status))
-        return ChangeReport(action, code, None, before, {"status": status}, _impact(snap, new, code), False,
+        return ChangeReport(action, code, None, before, {"status": status}, change_impact(snap, new, code), False,
                             version=row.version)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
-def _usable(platform: Platform, plugin: str) -> tuple[type | None, list[str]]:
+def usable(platform: Runtime, plugin: str) -> tuple[type | None, list[str]]:
     """Check that *plugin* may be enabled; return its config class and warnings."""
     info = platform.plugins.require(plugin)
     if info.status != OK:
@@ -218,7 +202,7 @@ def _usable(platform: Platform, plugin: str) -> tuple[type | None, list[str]]:
     return loaded.config_class, warnings
 
 
-def _validate_config(platform: Platform, plugin: str, cls: type | None, snap: Snapshot, code: str) -> None:
+def validate_config(platform: Runtime, plugin: str, cls: type | None, snap: Snapshot, code: str) -> None:
     """Every business at or below *code* must end up with a valid config for *plugin*."""
     info = platform.plugins.require(plugin)
     per_level = any(
@@ -241,7 +225,7 @@ def _validate_config(platform: Platform, plugin: str, cls: type | None, snap: Sn
                 raise ConfigError(f"{exc.message}{where}") from None
 
 
-def _check_conflicts(platform: Platform, plugin: str, snap: Snapshot, code: str, priority: int) -> None:
+def check_conflicts(platform: Runtime, plugin: str, snap: Snapshot, code: str, priority: int) -> None:
     """Two plugins answering the same ``first`` point at one level need different priorities."""
     mine = platform.plugins.require(plugin).extension_points
     firsts = [p for p in mine if p in platform.extension_points
@@ -265,7 +249,7 @@ def _row_view(cls: type | None, row: Enablement | None) -> dict[str, Any] | None
 
 
 def enable(
-    platform: Platform, plugin: str, business: str, *, config: Mapping[str, Any] | None = None,
+    platform: Runtime, plugin: str, business: str, *, config: Mapping[str, Any] | None = None,
     priority: int | None = None, actor: str | None = None, dry_run: bool = False,
     replace_config: bool = False, expected_version: int | None = None,
 ) -> ChangeReport:
@@ -276,7 +260,7 @@ def enable(
         raise ConfigError(f"config must be a mapping of field names to values, not {type(config).__name__}")
     given = dict(config or {})
     check_stored_config(given, source=f"config of plugin {plugin!r}")
-    cls, warnings = _usable(platform, plugin)
+    cls, warnings = usable(platform, plugin)
 
     def body(tx: Any, snap: Snapshot) -> ChangeReport:
         if business not in snap.businesses:
@@ -296,8 +280,8 @@ def enable(
         new_priority = priority if priority is not None else (current.priority if current else 0)
         row = Enablement(business, plugin, True, base, new_priority)
         new = snap.replaced(enablement=row)
-        _validate_config(platform, plugin, cls, new, business)
-        _check_conflicts(platform, plugin, snap, business, new_priority)
+        validate_config(platform, plugin, cls, new, business)
+        check_conflicts(platform, plugin, snap, business, new_priority)
         before, after = _row_view(cls, current), _row_view(cls, row)
         if current is not None and before == after and current.config == base:
             raise UserError(f"plugin {plugin!r} is already enabled at {business} with this config")
@@ -305,14 +289,14 @@ def enable(
                                     expected_version=expected_version)
         tx.record("plugin.enable", business=business, plugin=plugin, before=before, after=after)
         tx.flush()
-        return ChangeReport("plugin.enable", business, plugin, before, after, _impact(snap, new, business),
+        return ChangeReport("plugin.enable", business, plugin, before, after, change_impact(snap, new, business),
                             False, warnings=tuple(warnings), version=written.version)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
 def disable(
-    platform: Platform, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False,
+    platform: Runtime, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False,
     expected_version: int | None = None,
 ) -> ChangeReport:
     validate_code(business)
@@ -350,13 +334,13 @@ def disable(
         before, after = _row_view(cls, current), _row_view(cls, row)
         tx.record("plugin.disable", business=business, plugin=plugin, before=before, after=after)
         tx.flush()
-        return ChangeReport("plugin.disable", business, plugin, before, after, _impact(snap, new, business),
+        return ChangeReport("plugin.disable", business, plugin, before, after, change_impact(snap, new, business),
                             False, version=written.version)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
-def effective_config(platform: Platform, plugin: str, business: str, *, masked: bool = True) -> dict[str, Any]:
+def effective_config(platform: Runtime, plugin: str, business: str, *, masked: bool = True) -> dict[str, Any]:
     validate_code(business)
     snap = platform.snapshot
     if business not in snap.businesses:

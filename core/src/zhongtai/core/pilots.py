@@ -28,6 +28,7 @@ import attrs
 from sqlalchemy import select
 
 from zhongtai.core import governance
+from zhongtai.core.actors import resolve_actor
 from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.errors import NotFound, UserError
 from zhongtai.core.identity import lineage, validate_code
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from zhongtai.core.registry.snapshot import Snapshot
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.runtime.engine import Runtime
 
 INCUBATING = "incubating"
 T = TypeVar("T")
@@ -85,14 +86,14 @@ def pilot_problem(session: Session, info: PluginInfo, business: str) -> str | No
             f"--business {business}` or promotes it with `zhongtai plugins promote {info.name}`")
 
 
-def _incubating(platform: Platform, plugin: str, what: str) -> PluginInfo:
+def _incubating(platform: Runtime, plugin: str, what: str) -> PluginInfo:
     info = platform.plugins.require(plugin)
     if info.lifecycle != INCUBATING:
         raise UserError(f"plugin {plugin!r} is {info.lifecycle}, not incubating: it needs no {what}")
     return info
 
 
-def add(platform: Platform, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False) -> Pilot:
+def add(platform: Runtime, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False) -> Pilot:
     """List *business* (and its subtree) as a pilot of incubating *plugin* (platform admins only).
 
     ``dry_run=True`` checks everything and writes nothing.
@@ -105,8 +106,8 @@ def add(platform: Platform, plugin: str, business: str, *, actor: str | None = N
         return rolled_back.value  # type: ignore[return-value]  # the value _result was given
 
 
-def _add(platform: Platform, plugin: str, business: str, actor: str | None, dry_run: bool) -> Pilot:
-    with platform.registry.change(governance._actor(actor)) as tx:
+def _add(platform: Runtime, plugin: str, business: str, actor: str | None, dry_run: bool) -> Pilot:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"add pilot businesses of {plugin}")
         if tx.business(business) is None:
             raise NotFound(f"unknown business {business!r}")
@@ -127,7 +128,7 @@ def _result(value: T, dry_run: bool) -> T:
     return value
 
 
-def remove(platform: Platform, plugin: str, business: str, *, actor: str | None = None,
+def remove(platform: Runtime, plugin: str, business: str, *, actor: str | None = None,
            dry_run: bool = False) -> None:
     """Take *business* off *plugin*'s pilots; refused while that leaves an enablement uncovered."""
     validate_code(business)
@@ -137,8 +138,8 @@ def remove(platform: Platform, plugin: str, business: str, *, actor: str | None 
         pass
 
 
-def _remove(platform: Platform, plugin: str, business: str, actor: str | None, dry_run: bool) -> None:
-    with platform.registry.change(governance._actor(actor)) as tx:
+def _remove(platform: Runtime, plugin: str, business: str, actor: str | None, dry_run: bool) -> None:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"remove pilot businesses of {plugin}")
         row = tx.session.get(PilotRow, (plugin, business))
         if row is None:
@@ -166,7 +167,7 @@ def _enabled_outside(snapshot: Snapshot, plugin: str, business: str, remaining: 
     return None
 
 
-def promote(platform: Platform, plugin: str, *, actor: str | None = None, dry_run: bool = False) -> Promotion:
+def promote(platform: Runtime, plugin: str, *, actor: str | None = None, dry_run: bool = False) -> Promotion:
     """Record that incubating *plugin* may now be enabled at every business (platform admins only)."""
     _incubating(platform, plugin, "promotion")
     try:
@@ -175,8 +176,8 @@ def promote(platform: Platform, plugin: str, *, actor: str | None = None, dry_ru
         return rolled_back.value  # type: ignore[return-value]  # the value _result was given
 
 
-def _promote(platform: Platform, plugin: str, actor: str | None, dry_run: bool) -> Promotion:
-    with platform.registry.change(governance._actor(actor)) as tx:
+def _promote(platform: Runtime, plugin: str, actor: str | None, dry_run: bool) -> Promotion:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.Access.load(tx.session).require_admin(tx.actor, f"promote {plugin}")
         if tx.session.get(PromotionRow, plugin) is not None:
             raise UserError(f"plugin {plugin!r} is already promoted")
@@ -187,7 +188,7 @@ def _promote(platform: Platform, plugin: str, actor: str | None, dry_run: bool) 
         return _result(Promotion(plugin, tx.actor, now), dry_run)
 
 
-def outside_pilots(platform: Platform, snapshot: Snapshot) -> list[tuple[str, str]]:
+def outside_pilots(platform: Runtime, snapshot: Snapshot) -> list[tuple[str, str]]:
     """``(plugin, business)`` where an unpromoted incubating plugin is enabled outside its pilots.
 
     Only rows written before the rule applied can be there (enabled while the
@@ -211,7 +212,7 @@ def outside_pilots(platform: Platform, snapshot: Snapshot) -> list[tuple[str, st
             and not _covered(code, covering.get(plugin, set()))]
 
 
-def pilots(platform: Platform, plugin: str | None = None) -> list[Pilot]:
+def pilots(platform: Runtime, plugin: str | None = None) -> list[Pilot]:
     """Every pilot business, or *plugin*'s, sorted by plugin and business."""
     query = select(PilotRow).order_by(PilotRow.plugin, PilotRow.business)
     if plugin is not None:
@@ -220,7 +221,7 @@ def pilots(platform: Platform, plugin: str | None = None) -> list[Pilot]:
         return [Pilot(r.plugin, r.business, r.added_by, r.added_at) for r in session.scalars(query)]
 
 
-def promotions(platform: Platform) -> dict[str, Promotion]:
+def promotions(platform: Runtime) -> dict[str, Promotion]:
     """Every promoted plugin, by name."""
     with platform.registry.session() as session:
         return {r.plugin: Promotion(r.plugin, r.promoted_by, r.promoted_at)

@@ -17,7 +17,7 @@ import attrs
 from zhongtai.core import governance
 from zhongtai.core.errors import NotFound, UserError
 from zhongtai.core.identity import validate_code
-from zhongtai.core.management import ChangeReport, _impact, _run
+from zhongtai.core.management import ChangeReport, change_impact, run_change
 from zhongtai.core.registry.snapshot import Snapshot
 from zhongtai.core.rollout import NORMALIZER, Rollout
 
@@ -53,9 +53,9 @@ def _change(platform: Platform, plugin: str, business: str, action: str, make: A
         tx.flush()
         new = snap.replaced(enablement=attrs.evolve(row, rollout=after))
         return ChangeReport(action, business, plugin, {"rollout": before}, {"rollout": after},
-                            _impact(snap, new, business), False)
+                            change_impact(snap, new, business), False)
 
-    return _run(platform, actor, dry_run, body)
+    return run_change(platform, actor, dry_run, body)
 
 
 def _words(rule: Mapping[str, Any] | None) -> str:

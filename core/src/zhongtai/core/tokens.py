@@ -31,21 +31,38 @@ from typing import TYPE_CHECKING
 
 import attrs
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
+from zhongtai.core import governance
+from zhongtai.core.actors import resolve_actor
 from zhongtai.core.errors import NotFound, PermissionDenied, Unauthenticated, UserError
-from zhongtai.core.identity import is_within, validate_code
+from zhongtai.core.identity import validate_code
+from zhongtai.core.principals import (  # re-exported: tokens.py is where users look for them
+    ADMIN,
+    CALL,
+    MANAGE,
+    PRINCIPAL_PREFIX,
+    SCOPES,
+    Token,
+    check_claimed_actor,
+    is_principal,
+    principal_token,
+)
+from zhongtai.core.principals import RANK as _RANK
+from zhongtai.core.principals import token_from_row as _from_row
+from zhongtai.core.principals import utc_now as _now
 from zhongtai.core.registry.models import TokenRow
 
 if TYPE_CHECKING:
     from zhongtai.core.registry.store import Registry
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.runtime.engine import Runtime
 
-CALL, MANAGE, ADMIN = "call", "manage", "admin"
-SCOPES = (CALL, MANAGE, ADMIN)
-_RANK = {CALL: 0, MANAGE: 1, ADMIN: 2}
 PREFIX = "zt_"
-PRINCIPAL_PREFIX = "token:"
+__all__ = [
+    "ADMIN", "CALL", "MANAGE", "PREFIX", "PRINCIPAL_PREFIX", "SCOPES", "IssuedToken", "Token",
+    "check_claimed_actor", "create", "describe", "is_principal", "list_tokens", "parse_duration",
+    "principal_token", "revoke", "split_bearer", "touch", "verify",
+]
+
 #: Seconds between two recordings of a token's last-used time by one process.
 TOUCH_INTERVAL = 60.0
 MAX_EXPIRY = dt.timedelta(days=3660)
@@ -56,43 +73,6 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 @attrs.frozen
-class Token:
-    """A token as stored, without its secret."""
-
-    id: str
-    name: str
-    business: str | None
-    scope: str
-    created_at: dt.datetime
-    created_by: str
-    expires_at: dt.datetime | None = None
-    revoked_at: dt.datetime | None = None
-    revoked_by: str = ""
-    last_used_at: dt.datetime | None = None
-
-    @property
-    def principal(self) -> str:
-        """The actor name of changes made with this token: ``token:<id>/<name>``."""
-        return f"{PRINCIPAL_PREFIX}{self.id}/{self.name}"
-
-    def state(self, now: dt.datetime | None = None) -> str:
-        """``active``, ``revoked`` or ``expired``."""
-        if self.revoked_at is not None:
-            return "revoked"
-        if self.expires_at is not None and _aware(self.expires_at) <= (now or _now()):
-            return "expired"
-        return "active"
-
-    def allows(self, scope: str) -> bool:
-        """True if this token's scope includes *scope* (admin > manage > call)."""
-        return _RANK[self.scope] >= _RANK[scope]
-
-    def covers(self, business: str) -> bool:
-        """True if *business* is inside this token's subtree."""
-        return self.business is None or is_within(business, self.business)
-
-
-@attrs.frozen
 class IssuedToken:
     """A new token and its bearer string -- the only time the secret exists outside the caller."""
 
@@ -100,24 +80,8 @@ class IssuedToken:
     bearer: str
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _from_row(row: TokenRow) -> Token:
-    def when(value: dt.datetime | None) -> dt.datetime | None:
-        return _aware(value) if value is not None else None
-
-    return Token(row.id, row.name, row.business, row.scope, _aware(row.created_at), row.created_by,
-                 when(row.expires_at), when(row.revoked_at), row.revoked_by, when(row.last_used_at))
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -131,43 +95,12 @@ def parse_duration(text: str) -> dt.timedelta:
     return delta
 
 
-def is_principal(actor: str) -> bool:
-    """True if *actor* names a token principal (``token:...``), which nobody may merely claim."""
-    return actor.startswith(PRINCIPAL_PREFIX)
-
-
-def check_claimed_actor(actor: str) -> str:
-    """Refuse a claimed actor name (``--as``, a trusted SSO header) that poses as a token principal."""
-    if is_principal(actor):
-        raise UserError(f"actor names starting with {PRINCIPAL_PREFIX!r} are reserved for API tokens")
-    return actor
-
-
-def principal_token(session: Session, actor: str) -> Token | None:
-    """The token *actor* names if it is a token principal (``None`` for other actors).
-
-    Raises :class:`PermissionDenied` when the token is unknown, revoked or expired.
-    """
-    if not is_principal(actor):
-        return None
-    token_id = actor[len(PRINCIPAL_PREFIX):].split("/", 1)[0]
-    row = session.get(TokenRow, token_id)
-    token = _from_row(row) if row is not None else None
-    if token is None or token.state() != "active":
-        state = token.state() if token is not None else "unknown"
-        raise PermissionDenied(f"{actor} may not change anything: the token is {state}")
-    return token
-
-
 # -- changes ----------------------------------------------------------------------------
 def create(
-    platform: Platform, *, business: str | None, scope: str, name: str = "",
+    platform: Runtime, *, business: str | None, scope: str, name: str = "",
     expires: dt.timedelta | None = None, actor: str | None = None,
 ) -> IssuedToken:
     """Issue a token; the bearer string in the answer is never stored or shown again."""
-    from zhongtai.core import governance
-    from zhongtai.core.management import _check_text, default_actor
-
     if scope not in SCOPES:
         raise UserError(f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     if business is None and scope != ADMIN:
@@ -182,7 +115,7 @@ def create(
     created_at = _now()
     expires_at = created_at + expires if expires is not None else None
     registry = platform.registry
-    with registry.change(_check_text("actor", actor or default_actor())) as tx:
+    with registry.change(resolve_actor(actor)) as tx:
         platform.refresh()
         snapshot = platform.snapshot
         rules = governance.access(tx.session)
@@ -205,12 +138,9 @@ def create(
     return IssuedToken(token, f"{PREFIX}{token_id}_{secret}")
 
 
-def revoke(platform: Platform, token_id: str, *, actor: str | None = None) -> Token:
+def revoke(platform: Runtime, token_id: str, *, actor: str | None = None) -> Token:
     """Revoke a token for good (it stays listed, as revoked)."""
-    from zhongtai.core import governance
-    from zhongtai.core.management import _check_text, default_actor
-
-    with platform.registry.change(_check_text("actor", actor or default_actor())) as tx:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         row = tx.session.get(TokenRow, token_id) if _ID.match(token_id) else None
         if row is None:
             raise NotFound(f"unknown token {token_id!r} (see zhongtai access tokens list)")

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from zhongtai.core.actors import resolve_actor
 from zhongtai.core.config import ENV_PREFIX, secret_names
 from zhongtai.core.errors import NotFound, PluginUnavailable, UserError
 from zhongtai.core.identity import depth, parent_of, validate_code
@@ -82,7 +83,7 @@ class ImportReport:
 def _record_secret_export(platform: Platform, actor: str | None) -> None:
     from zhongtai.core import governance
 
-    with platform.registry.change(governance._actor(actor)) as tx:
+    with platform.registry.change(resolve_actor(actor)) as tx:
         governance.access(tx.session).require_admin(tx.actor, "export secret config values")
         tx.record("registry.export-secrets", after={"secrets": "included"})
 
@@ -244,7 +245,7 @@ def _target(platform: Platform, doc: RegistryDocument, current: Snapshot) -> Sna
 
 def _validate(platform: Platform, current: Snapshot, target: Snapshot) -> None:
     """Plugins installed and usable, configs valid everywhere they apply, no priority conflicts."""
-    from zhongtai.core.management import _check_conflicts, _usable, _validate_config
+    from zhongtai.core.management import check_conflicts, usable, validate_config
 
     for code, rows in sorted(target.enablements.items()):
         for plugin, row in sorted(rows.items()):
@@ -257,14 +258,14 @@ def _validate(platform: Platform, current: Snapshot, target: Snapshot) -> None:
             unchanged = old is not None and (old.enabled, old.priority, dict(old.config)) == \
                 (row.enabled, row.priority, dict(row.config))
             try:
-                cls, _ = _usable(platform, plugin)
+                cls, _ = usable(platform, plugin)
             except PluginUnavailable:
                 if unchanged:
                     continue  # already so in the registry: the import does not make it worse
                 raise
             try:
-                _validate_config(platform, plugin, cls, target, code)
-                _check_conflicts(platform, plugin, target, code, row.priority)
+                validate_config(platform, plugin, cls, target, code)
+                check_conflicts(platform, plugin, target, code, row.priority)
             except UserError as exc:
                 raise type(exc)(f"{where}: {exc.message}") from None
 

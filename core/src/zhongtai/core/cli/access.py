@@ -45,7 +45,7 @@ def grant(actor: str, admin: bool, team: str | None) -> None:
 
     role, team_name = _role(admin, team)
     cli = state()
-    governance.grant(cli.platform, actor, role, team_name, actor=cli.actor)
+    governance.grant(cli.platform.registry, actor, role, team_name, actor=cli.actor)
     echo(f"{actor} is now {'a platform admin' if role == 'admin' else f'a member of {team_name}'}.")
 
 
@@ -65,7 +65,7 @@ def revoke(actor: str, admin: bool, team: str | None) -> None:
 
     role, team_name = _role(admin, team)
     cli = state()
-    governance.revoke(cli.platform, actor, role, team_name, actor=cli.actor)
+    governance.revoke(cli.platform.registry, actor, role, team_name, actor=cli.actor)
     echo(f"Revoked {role} {team_name}".rstrip() + f" from {actor}.")
 
 
@@ -80,10 +80,10 @@ def list_(as_json: bool) -> None:
     """
     from zhongtai.core import governance
 
-    platform = state().platform
-    grants = governance.grants(platform)
-    certs = governance.certifications(platform)
-    mode = governance.mode(platform)
+    registry = state().platform.registry
+    grants = governance.grants(registry)
+    certs = governance.certifications(registry)
+    mode = governance.mode(registry)
     if as_json:
         echo_json({
             "mode": mode, "open": not any(g.role == "admin" for g in grants),
@@ -114,7 +114,7 @@ def mode(mode: str) -> None:
     from zhongtai.core import governance
 
     cli = state()
-    governance.set_mode(cli.platform, mode, actor=cli.actor)
+    governance.set_mode(cli.platform.registry, mode, actor=cli.actor)
     echo(f"The registry is now in {mode} mode.")
 
 

@@ -266,7 +266,8 @@ def certify(name: str, version_range: str) -> None:
     from zhongtai.core import governance
 
     cli = state()
-    cert = governance.certify(cli.platform, name, version_range, actor=cli.actor)
+    cert = governance.certify(cli.platform.registry, cli.platform.plugins.require(name), version_range,
+                             actor=cli.actor)
     echo(f"Certified {cert.distribution} {cert.version_range} (plugin {name}).")
 
 

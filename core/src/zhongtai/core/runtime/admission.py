@@ -14,7 +14,8 @@ from zhongtai.core.rollout import IN_ROLLOUT
 from zhongtai.core.runtime.gates import EXCLUDED, PluginGate
 
 if TYPE_CHECKING:
-    from zhongtai.core.runtime.platform import Platform
+    from zhongtai.core.registry.snapshot import EffectivePlugin, Snapshot
+    from zhongtai.core.runtime.exposures import Exposures
 
 #: Reasons besides the rollout ones of zhongtai.core.rollout
 ENABLED = "enabled"  # enabled, no rollout
@@ -37,13 +38,18 @@ class Admission:
     experiment: str | None = None
 
 
-def admission(platform: Platform, code: str, plugin: str, subject: str | None) -> Admission:
-    plans = platform._plans_for(code)
-    if plans.suspended_by is not None:
-        return Admission(code, plugin, subject, False, SUSPENDED, f"business {plans.suspended_by} is suspended")
-    effective = plans.effective.get(plugin)
+def admission(snapshot: Snapshot, exposures: Exposures, code: str, plugin: str, subject: str | None, *,
+              suspended_by: str | None, effective: EffectivePlugin | None) -> Admission:
+    """The answer for *plugin* at *code* for *subject*, given the business's plans' state.
+
+    *suspended_by*: the suspended level at or above *code*, if any; *effective*: the
+    plugin's effective state there (``None``: not enabled).  Records an exposure when
+    a variant is served.
+    """
+    if suspended_by is not None:
+        return Admission(code, plugin, subject, False, SUSPENDED, f"business {suspended_by} is suspended")
     if effective is None:
-        _, why = platform.snapshot.state_of(code, plugin)
+        _, why = snapshot.state_of(code, plugin)
         return Admission(code, plugin, subject, False, NOT_ENABLED, f"{plugin} is {why} at {code}")
     if effective.rollout is None and effective.experiment is None:
         return Admission(code, plugin, subject, True, ENABLED, f"{plugin} is enabled ({effective.origin(code)})")
@@ -57,7 +63,7 @@ def admission(platform: Platform, code: str, plugin: str, subject: str | None) -
     if split is None or pick < 0:
         return Admission(code, plugin, subject, True, reason if effective.rollout else ENABLED, words)
     if subject is not None and split.sampled(subject):
-        platform.exposures.expose(split.experiment, split.names[pick], subject, code)
+        exposures.expose(split.experiment, split.names[pick], subject, code)
     return Admission(code, plugin, subject, True, VARIANT, words, split.names[pick], split.experiment)
 
 

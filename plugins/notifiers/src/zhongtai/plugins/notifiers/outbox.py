@@ -442,9 +442,9 @@ def _consent_change(platform: Platform, business: str, key: str, *, adding: bool
     who, when, which business, and the address masked.
     """
     from zhongtai.core import governance
-    from zhongtai.core.management import _check_text, default_actor
+    from zhongtai.core.actors import resolve_actor
 
-    who = _check_text("actor", actor or default_actor())
+    who = resolve_actor(actor)
     engine_of(platform)  # the notifier tables exist
     try:
         with platform.registry.change(who) as tx:
