@@ -150,7 +150,7 @@ def test_refused_changes_write_nothing(platform):
         platform.business("edu").call("pricing.base_price", sku="a", request=None, subject="")
     from zhongtai.core import governance
 
-    governance.grant(platform, "root", "admin", actor="root")
+    governance.grant(platform.registry, "root", "admin", actor="root")
     with pytest.raises(PermissionDenied):
         stop_rollout(platform, "price", "edu", actor="mallory")
     after = all_rows(platform.registry.engine)
