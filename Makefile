@@ -8,7 +8,15 @@ STAMP  := $(VENV)/.installed
 PACKAGES := core sdk gateway $(sort $(dir $(wildcard plugins/*/pyproject.toml))) $(sort $(dir $(wildcard examples/*/pyproject.toml)))
 PYPROJECTS := $(wildcard core/pyproject.toml sdk/pyproject.toml gateway/pyproject.toml plugins/*/pyproject.toml examples/*/pyproject.toml)
 
-.PHONY: venv demo test lint type unit bench clean
+# mypy --strict checks the kernel, the SDK, the gateway, every capability package and every example.
+TYPED := core/src/zhongtai/core sdk/src/zhongtai/sdk gateway/src/zhongtai/gateway \
+         $(patsubst %/__init__.py,%,$(wildcard plugins/*/src/zhongtai/plugins/*/__init__.py)) \
+         $(patsubst %/__init__.py,%,$(wildcard examples/*/src/*/__init__.py)) examples/zhongtai_demo examples/demo.py
+empty :=
+space := $(empty) $(empty)
+TYPED_PATH := $(subst $(space),:,$(wildcard plugins/*/src examples/*/src) examples)
+
+.PHONY: venv demo test lint type type-check unit bench clean
 
 $(STAMP): Makefile requirements-dev.txt $(PYPROJECTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +33,10 @@ demo: venv
 lint: venv
 	$(BIN)/ruff check core/src sdk/src gateway/src plugins examples benchmarks
 
-type: venv
-	$(BIN)/mypy core/src/zhongtai/core sdk/src/zhongtai/sdk gateway/src/zhongtai/gateway
+type: venv type-check
+
+type-check:
+	MYPYPATH=$(TYPED_PATH) $(BIN)/mypy $(TYPED)
 
 unit: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 PROVIDERS = {"sms": ("http", "fake"), "email": ("smtp",)}
-SETTINGS = {
+#: Per provider: each setting's name and the type its value is converted with.
+SETTINGS: dict[str, dict[str, type[str] | type[int] | type[float]]] = {
     "http": {"url": str, "sender": str, "timeout_seconds": float},
     "fake": {"fake_name": str},
     "smtp": {"host": str, "port": int, "sender": str, "username": str, "security": str, "timeout_seconds": float},

@@ -352,7 +352,8 @@ def _transition(platform: Platform, campaign_id: str, *, to: str, allowed: tuple
         current.status, current.updated_at = to, utcnow()
         moved = session.execute(update(OutboxRow).where(
             OutboxRow.campaign_id == campaign_id, OutboxRow.state.in_(move[0])).values(
-            state=move[1], updated_at=utcnow()).execution_options(synchronize_session=False)).rowcount or 0
+            state=move[1], updated_at=utcnow()).execution_options(
+            synchronize_session=False)).rowcount or 0  # type: ignore[attr-defined]  # a CursorResult
         return moved, {"status": before}, {"campaign": campaign_id, "status": to, "messages": moved}
 
     audited_change(platform, actor=actor, action=f"notify.campaign.{to}", what=f"set campaign {campaign_id} {to}",

@@ -7,6 +7,7 @@ Each command is a thin layer over :mod:`.content`, :mod:`.costs` and
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -214,7 +215,7 @@ def budget_list(state: CliState, business: str | None) -> None:
         rows = costs.spend(state.platform, business)
         echo_table(["business", "channel", "period", "since", "spent", "limit"],
                    [[s.business, s.channel, s.period, s.period_start.isoformat(timespec="minutes"),
-                     costs.amount_text(s.amount), costs.amount_text(s.limit or 0)] for s in rows],
+                     costs.amount_text(s.amount), costs.amount_text(s.limit or Decimal(0))] for s in rows],
                    empty="No budgets apply.")
         return
     echo_table(["business", "channel", "period", "limit", "over"],

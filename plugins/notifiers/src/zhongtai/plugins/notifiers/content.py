@@ -131,7 +131,7 @@ def approve_template(platform: Platform, business: str, name: str, *, version: i
             previous.status, previous.reviewed_by, previous.reviewed_at = RETIRED, who, now
         row.status, row.reviewed_by, row.reviewed_at = APPROVED, who, now
         session.flush()
-        before = {"approved_version": previous.version} if previous is not None else None
+        before: dict[str, object] | None = {"approved_version": previous.version} if previous is not None else None
         return _version(row), before, {"template": name, "approved_version": row.version}
 
     result: TemplateVersion = audited_change(

@@ -151,6 +151,7 @@ def policy_for(platform: object, business: str) -> tuple[ThrottlePolicy, str]:
     effective = snapshot.effective(business).get("verification.standard") if snapshot is not None else None
     config = VerificationConfig()
     if effective is not None:
+        assert snapshot is not None
         try:
             config = build_config(VerificationConfig, effective.config, plugin="verification.standard",
                                   resolve_secrets=True, allowed_env=snapshot.allowed_secrets(business),
