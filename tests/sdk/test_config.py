@@ -43,7 +43,7 @@ def test_load_config_converts_json_values() -> None:
 @pytest.mark.parametrize(
     ("cls", "raw", "message"),
     [
-        (DiscountConfig, {"rate": "1.5"}, "invalid config: 'rate' must be <= 1"),
+        (DiscountConfig, {"rate": "1.5"}, "config field 'rate' must be at most 1: 1.5"),
         (DiscountConfig, {"rate": 0.5}, "config field 'rate'"),
         (DiscountConfig, {"colour": "red"}, "unknown config key 'colour'"),
         (RequiredConfig, {}, "config field 'endpoint' is required"),

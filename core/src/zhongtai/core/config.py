@@ -278,13 +278,24 @@ def build_config(
         missing = [n for n, f in fields.items() if f.default is attrs.NOTHING and n not in kwargs]
         if missing:
             raise ConfigError(f"{who}config field {missing[0]!r} is required") from None
-        raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
+        raise ConfigError(_scrub(f"{who}{_refusal(cls, kwargs, exc)}", secrets)) from None
     except (ValueError, AttributeError) as exc:
-        raise ConfigError(_scrub(f"{who}invalid config: {_first_line(exc)}", secrets)) from None
+        raise ConfigError(_scrub(f"{who}{_refusal(cls, kwargs, exc)}", secrets)) from None
     except Exception as exc:  # noqa: BLE001 - a faulty validator is the plugin's bug, not ours
         raise ConfigError(_scrub(
             f"{who}config class {cls.__name__} raised {type(exc).__name__}: {_first_line(exc)}", secrets)
         ) from None
+
+
+def _refusal(cls: type, kwargs: Mapping[str, Any], exc: BaseException) -> str:
+    """Which field a validator refused, its value and what is allowed, in words (see validation.py)."""
+    from zhongtai.core.validation import explain
+
+    try:
+        words = explain(cls, kwargs, secret={f.name for f in _resolved_fields(cls) if f.metadata.get(SECRET)})
+    except Exception:  # noqa: BLE001 - a validator that cannot be re-run: say what it said
+        words = None
+    return f"config field {words}" if words else f"invalid config: {_first_line(exc)}"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -18,6 +18,7 @@ import pluggy
 from zhongtai.core.discovery import FAILED, OK, PluginInfo, discover, import_target
 from zhongtai.core.errors import NotFound, PluginUnavailable
 from zhongtai.core.extension import ExtensionPoint
+from zhongtai.core.wording import listing
 
 if TYPE_CHECKING:
     from zhongtai.core.domains import DomainInfo
@@ -77,7 +78,7 @@ class PluginCatalog:
     def require(self, name: str) -> PluginInfo:
         info = self.get(name)
         if info is None:
-            known = ", ".join(sorted(self._all())[:8]) or "none installed"
+            known = listing(sorted(self._all()), 8) or "none installed"
             raise NotFound(f"unknown plugin {name!r} (installed: {known})")
         return info
 
