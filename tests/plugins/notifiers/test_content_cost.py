@@ -155,7 +155,7 @@ def test_email_goes_through_a_platform_account_and_production_requires_one(gover
     accounts.add_account(platform, "mail-main", channel="email", provider="smtp", actor="ann",
                          settings={"host": "127.0.0.1", "port": port, "sender": "news@shop.example"})
     platform.enable("notifiers.email", "shop", config={"account": "mail-main"}, actor="ann")
-    governance.set_mode(platform, "production", actor="ann")
+    governance.set_mode(platform.registry, "production", actor="ann")
     platform.refresh()
     ann = Recipient(email="ann@example.com")
     sent = outbox.send(platform, "shop", kind="notification", recipient=ann, body="Your order shipped", now=NOW)
@@ -163,10 +163,10 @@ def test_email_goes_through_a_platform_account_and_production_requires_one(gover
     assert outbox.message(platform, sent.id).state == "sent"
     assert [m["From"] for m in inbox.messages] == ["news@shop.example"]
 
-    governance.set_mode(platform, "development", actor="ann")
+    governance.set_mode(platform.registry, "development", actor="ann")
     platform.enable("notifiers.email", "shop", config={"account": "", "sender": "diy@shop.example", "host": "127.0.0.1",
                                                        "port": port}, actor="ann")
-    governance.set_mode(platform, "production", actor="ann")
+    governance.set_mode(platform.registry, "production", actor="ann")
     platform.refresh()
     blocked = outbox.send(platform, "shop", kind="notification", recipient=ann, body="x", now=NOW)
     Worker(platform, clock=lambda: NOW).run(once=True)

@@ -22,7 +22,10 @@ branch_labels = ("notifiers",)
 depends_on = "core_0001"
 
 
-def _tables() -> list[tuple[str, list[sa.Column[object]], list[sa.schema.SchemaItem], list[tuple[str, list[str], bool]]]]:
+_Indexes = list[tuple[str, list[str], bool]]
+
+
+def _tables() -> list[tuple[str, list[sa.Column[object]], list[sa.schema.SchemaItem], _Indexes]]:
     """(name, columns, constraints, indexes as (name, columns, unique))."""
     return [
         ("zt_notify_outbox", [
