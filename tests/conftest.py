@@ -78,15 +78,16 @@ def rabbitmq() -> Iterator[tuple[str, str]]:
         if _in_ci():
             pytest.fail(message + " (CI=true: broker tests must not be skipped)")
         pytest.skip(message)
+    connection.close()  # an idle connection would miss heartbeats during a long test
     queue = f"zt-test-{uuid.uuid4().hex[:12]}"
     try:
         yield RABBITMQ_URL, queue
     finally:
+        cleanup = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
         try:
-            channel = connection.channel()
-            channel.queue_delete(queue=queue)
+            cleanup.channel().queue_delete(queue=queue)
         finally:
-            connection.close()
+            cleanup.close()
 
 
 @pytest.fixture
