@@ -60,7 +60,13 @@ def _parse_at(text: str | None) -> dt.datetime | None:
 @click.option("--kind", type=click.Choice(KINDS), default="marketing", show_default=True)
 @pass_state
 def preview_command(state: CliState, business: str, template: str, audience: Path, kind: str) -> None:
-    """Render and price every message of a campaign without writing anything: recipients, SMS segments, cost."""
+    """Render and price every message of a campaign without writing anything: recipients, SMS segments, cost.
+
+    \b
+    Example:
+      zhongtai notify campaign preview -b mall --template welcome \\
+          --audience audience.csv  # not run: needs audience.csv (tests/plugins/notifiers/test_campaigns.py)
+    """
     from zhongtai.plugins.notifiers import campaigns
 
     echo(campaigns.preview(state.platform, business, template=template, audience=audience, kind=kind)
@@ -84,6 +90,11 @@ def create_command(state: CliState, business: str, template: str, audience: Path
 
     Every row is rendered and priced first (recipients, SMS segments, estimated
     cost are shown); a bad row stops it before anything is written.
+
+    \b
+    Example:
+      zhongtai notify campaign create -b mall --template welcome --audience audience.csv \\
+          --at 2026-12-24T10:00+08:00  # not run: needs audience.csv (tests/plugins/notifiers/test_campaigns.py)
     """
     from zhongtai.plugins.notifiers import campaigns
 
@@ -110,7 +121,12 @@ def create_command(state: CliState, business: str, template: str, audience: Path
 @json_option
 @pass_state
 def show_command(state: CliState, campaign_id: str, as_json: bool) -> None:
-    """One campaign with its counts."""
+    """One campaign with its counts.
+
+    \b
+    Example:
+      zhongtai notify campaign show cmp_0123abcd --json   # error: no campaign
+    """
     from zhongtai.core.jsonio import to_json
     from zhongtai.plugins.notifiers import campaigns
 
@@ -125,7 +141,12 @@ def show_command(state: CliState, campaign_id: str, as_json: bool) -> None:
 @click.option("--business", "-b", metavar="CODE")
 @pass_state
 def list_command(state: CliState, business: str | None) -> None:
-    """Recent campaigns."""
+    """Recent campaigns.
+
+    \b
+    Example:
+      zhongtai notify campaign list -b mall
+    """
     from zhongtai.plugins.notifiers import campaigns
 
     echo_table(["id", "business", "template", "status", "starts", "recipients"],
@@ -142,7 +163,8 @@ def _transition(name: str, doc: str) -> click.Command:
         changed = getattr(campaigns, name)(state.platform, campaign_id, actor=state.actor)
         _show(changed)
 
-    command.__doc__ = doc
+    command.__doc__ = (f"{doc}\n\n    \\b\n    Example:\n"
+                       f"      zhongtai notify campaign {name} cmp_0123abcd   # error: no campaign\n    ")
     return campaign.command(name)(command)
 
 

@@ -42,7 +42,12 @@ def template() -> None:
 @pass_state
 def template_draft(state: CliState, name: str, business: str, kind: str, body: str | None, body_file: Path | None,
                    subject: str) -> None:
-    """Add a draft version of template NAME at a business."""
+    """Add a draft version of template NAME at a business.
+
+    \b
+    Example:
+      zhongtai notify template draft welcome -b mall --kind marketing --body "{{ name }}，新品上市"
+    """
     from zhongtai.core.errors import UserError
     from zhongtai.plugins.notifiers import content
 
@@ -65,7 +70,13 @@ def template_draft(state: CliState, name: str, business: str, kind: str, body: s
 @click.option("--version", type=BoundedInt(1, MAX_INT32), help="The draft to approve (default: the newest).")
 @pass_state
 def template_approve(state: CliState, name: str, business: str, version: int | None) -> None:
-    """Approve a draft of template NAME (platform admins); the previous approved version is retired."""
+    """Approve a draft of template NAME (platform admins); the previous approved version is retired.
+
+    \b
+    Example:
+      zhongtai notify template draft welcome -b mall --kind marketing --body "{{ name }}，新品上市"
+      zhongtai notify template approve welcome -b mall
+    """
     from zhongtai.plugins.notifiers import content
 
     approved = content.approve_template(state.platform, business, name, version=version, actor=state.actor)
@@ -77,7 +88,13 @@ def template_approve(state: CliState, name: str, business: str, version: int | N
 @click.option("--business", "-b", required=True, metavar="CODE")
 @pass_state
 def template_retire(state: CliState, name: str, business: str) -> None:
-    """Retire template NAME at a business (platform admins): it can no longer be sent."""
+    """Retire template NAME at a business (platform admins): it can no longer be sent.
+
+    \b
+    Example:
+      zhongtai notify template draft welcome -b mall --kind marketing --body "{{ name }}，新品上市"
+      zhongtai notify template retire welcome -b mall
+    """
     from zhongtai.plugins.notifiers import content
 
     count = content.retire_template(state.platform, business, name, actor=state.actor)
@@ -92,7 +109,12 @@ def template_retire(state: CliState, name: str, business: str) -> None:
 @pass_state
 def template_list(state: CliState, business: str | None, name: str | None, status: str | None,
                   as_json: bool) -> None:
-    """Registry template versions."""
+    """Registry template versions.
+
+    \b
+    Example:
+      zhongtai notify template list -b mall
+    """
     from zhongtai.core.jsonio import to_json
     from zhongtai.plugins.notifiers import content
 
@@ -121,7 +143,12 @@ def signature() -> None:
 @click.option("--business", "-b", required=True, metavar="CODE")
 @pass_state
 def signature_approve(state: CliState, text: str, business: str) -> None:
-    """Set the approved SMS signature TEXT of a business (platform admins)."""
+    """Set the approved SMS signature TEXT of a business (platform admins).
+
+    \b
+    Example:
+      zhongtai notify signature approve 【小店】 -b mall
+    """
     from zhongtai.plugins.notifiers import content
 
     value = content.approve_signature(state.platform, business, text, actor=state.actor)
@@ -131,7 +158,12 @@ def signature_approve(state: CliState, text: str, business: str) -> None:
 @signature.command("list")
 @pass_state
 def signature_list(state: CliState) -> None:
-    """Every approved SMS signature."""
+    """Every approved SMS signature.
+
+    \b
+    Example:
+      zhongtai notify signature list
+    """
     from zhongtai.plugins.notifiers import content
 
     echo_table(["business", "signature"], sorted(content.signatures(state.platform).items()),
@@ -155,7 +187,12 @@ def price() -> None:
 @click.option("--currency", default="CNY", show_default=True)
 @pass_state
 def price_set(state: CliState, channel: str, unit_price: str, currency: str) -> None:
-    """Set the UNIT_PRICE of CHANNEL (platform admins)."""
+    """Set the UNIT_PRICE of CHANNEL (platform admins).
+
+    \b
+    Example:
+      zhongtai notify price set notifiers.sms 0.045
+    """
     from zhongtai.plugins.notifiers import costs
 
     result = costs.set_price(state.platform, channel, unit_price, currency=currency, actor=state.actor)
@@ -165,7 +202,12 @@ def price_set(state: CliState, channel: str, unit_price: str, currency: str) -> 
 @price.command("list")
 @pass_state
 def price_list(state: CliState) -> None:
-    """The price table."""
+    """The price table.
+
+    \b
+    Example:
+      zhongtai notify price list
+    """
     from zhongtai.plugins.notifiers import costs
     from zhongtai.plugins.notifiers.models import engine_of
 
@@ -197,7 +239,12 @@ def budget() -> None:
               help="What happens to a message over budget.")
 @pass_state
 def budget_set(state: CliState, business: str, channel: str, period: str, limit: str, over: str) -> None:
-    """Set a budget (platform admins)."""
+    """Set a budget (platform admins).
+
+    \b
+    Example:
+      zhongtai notify budget set -b mall --channel notifiers.sms --period day --limit 500 --over hold
+    """
     from zhongtai.plugins.notifiers import costs
 
     result = costs.set_budget(state.platform, business, channel, period, limit, over=over, actor=state.actor)
@@ -208,7 +255,13 @@ def budget_set(state: CliState, business: str, channel: str, period: str, limit:
 @click.option("--business", "-b", metavar="CODE", help="The budgets that apply to this business.")
 @pass_state
 def budget_list(state: CliState, business: str | None) -> None:
-    """Budgets, with this period's spend when --business is given."""
+    """Budgets, with this period's spend when --business is given.
+
+    \b
+    Example:
+      zhongtai notify budget set -b mall --channel notifiers.sms --period day --limit 500 --over hold
+      zhongtai notify budget list -b mall
+    """
     from zhongtai.plugins.notifiers import costs
 
     if business:
@@ -227,7 +280,12 @@ def budget_list(state: CliState, business: str | None) -> None:
 @click.option("--business", "-b", required=True, metavar="CODE")
 @pass_state
 def budget_release(state: CliState, business: str) -> None:
-    """Charge messages held over budget again; those that fit now are sent (platform admins)."""
+    """Charge messages held over budget again; those that fit now are sent (platform admins).
+
+    \b
+    Example:
+      zhongtai notify budget release -b mall
+    """
     from zhongtai.plugins.notifiers import costs
 
     released, still = costs.release_held(state.platform, business, actor=state.actor)
@@ -257,7 +315,13 @@ def account() -> None:
 @pass_state
 def account_add(state: CliState, name: str, channel: str, provider: str, settings: tuple[str, ...], secret: str,
                 businesses: tuple[str, ...]) -> None:
-    """Add or replace provider account NAME (platform admins)."""
+    """Add or replace provider account NAME (platform admins).
+
+    \b
+    Example:
+      zhongtai notify account add sms-main --channel sms --provider http \\
+          --setting url=https://sms.example.com/send --setting sender=ZT --secret env:SMS_MAIN_KEY
+    """
     from zhongtai.core.errors import UserError
     from zhongtai.plugins.notifiers import accounts
 
@@ -275,7 +339,12 @@ def account_add(state: CliState, name: str, channel: str, provider: str, setting
 @account.command("list")
 @pass_state
 def account_list(state: CliState) -> None:
-    """Every provider account (secrets are shown as their env: reference only)."""
+    """Every provider account (secrets are shown as their env: reference only).
+
+    \b
+    Example:
+      zhongtai notify account list
+    """
     from zhongtai.plugins.notifiers import accounts
 
     echo_table(["name", "channel", "provider", "settings", "secret", "businesses"],
@@ -288,7 +357,14 @@ def account_list(state: CliState) -> None:
 @click.argument("name")
 @pass_state
 def account_remove(state: CliState, name: str) -> None:
-    """Remove provider account NAME (platform admins)."""
+    """Remove provider account NAME (platform admins).
+
+    \b
+    Example:
+      zhongtai notify account add sms-main --channel sms --provider http \\
+          --setting url=https://sms.example.com/send --setting sender=ZT --secret env:SMS_MAIN_KEY
+      zhongtai notify account remove sms-main
+    """
     from zhongtai.plugins.notifiers import accounts
 
     accounts.remove_account(state.platform, name, actor=state.actor)
