@@ -94,9 +94,10 @@ def run(url: str, workers: int, per_worker: int, users: int, *, seed: int = 7, t
         process.start()
     total: Counter[str] = Counter()
     errors = []
+    deadline = time.monotonic() + timeout
     try:
         for _ in processes:
-            _, counts, error = results.get(timeout=timeout)
+            _, counts, error = results.get(timeout=max(1.0, deadline - time.monotonic()))
             if error:
                 errors.append(error)
             total.update(counts)

@@ -31,7 +31,7 @@ def test_budget_and_per_user_limit_hold_under_16_racing_processes(pg_url, make_p
     platform = make_platform(pg_url)
     race.setup(platform, BUDGET, per_user_limit=1)
     users = WORKERS * PER_WORKER // 2  # every user is tried about twice, by different processes
-    counts = race.run(pg_url, WORKERS, PER_WORKER, users)
+    counts = race.run(pg_url, WORKERS, PER_WORKER, users, timeout=7000 if FULL else 280)
     assert counts["issued"] == BUDGET and counts["confirmed"] == BUDGET, counts
     assert counts["refused"] > 0 and counts["budget_spent"] > 0, counts  # both limits were really hit
     assert race.judge(platform, BUDGET) == {"issued": BUDGET, "confirmed": BUDGET, "double": 0}
