@@ -178,4 +178,5 @@ HELP_FILES: dict[str, str] = {
                      '[{"sku": "learning-tablet", "quantity": 1}]}}\n'),
     "cart.json": '[{"sku": "learning-tablet", "quantity": 1}, {"sku": "care-plan-1y", "quantity": 1}]\n',
     "sms.yaml": "provider: fake\nfake_name: help-example\n",
+    "audience.txt": "u1\nu2\nu3\n",
 }

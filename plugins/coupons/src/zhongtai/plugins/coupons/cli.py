@@ -42,7 +42,7 @@ def coupons() -> None:
           --valid-days 7 --max-issued 100000
       zhongtai coupons issue -b mall --template new-user-20 --user u1 --request-id signup-u1
       zhongtai coupons wallet -b mall --user u1
-      zhongtai coupons redeem CODE -b mall --user u1 --order o-1
+      zhongtai coupons redeem 8M2KQ-0T9ZX-4HV6B-PN3RA-E -b mall --user u1 --order o-1  # error: not a coupon
       zhongtai coupons reconcile
     """
 
@@ -162,6 +162,8 @@ def template_change(state: CliState, name: str, business: str, pairs: tuple[str,
 
     \b
     Example:
+      zhongtai coupons template create new-user-20 -b mall --kind amount --value 20.00 --min-spend 100.00 \\
+          --valid-days 7 --max-issued 100000
       zhongtai coupons template change new-user-20 -b mall --set max_issued=200000 --set title="New user gift"
     """
     from zhongtai.plugins.coupons import templates
@@ -194,6 +196,8 @@ def template_retire(state: CliState, name: str, business: str, dry_run: bool, as
 
     \b
     Example:
+      zhongtai coupons template create new-user-20 -b mall --kind amount --value 20.00 --min-spend 100.00 \\
+          --valid-days 7 --max-issued 100000
       zhongtai coupons template retire new-user-20 -b mall
     """
     from zhongtai.plugins.coupons import templates
@@ -235,6 +239,8 @@ def template_show(state: CliState, name: str, business: str, as_json: bool) -> N
 
     \b
     Example:
+      zhongtai coupons template create new-user-20 -b mall --kind amount --value 20.00 --min-spend 100.00 \\
+          --valid-days 7 --max-issued 100000
       zhongtai coupons template show new-user-20 -b mall.flagship
     """
     from zhongtai.plugins.coupons import templates
@@ -277,9 +283,11 @@ def issue(state: CliState, business: str | None, template_name: str | None, user
 
     \b
     Example:
+      zhongtai coupons template create new-user-20 -b mall --kind amount --value 20.00 --min-spend 100.00 \\
+          --valid-days 7 --max-issued 100000
       zhongtai coupons issue -b mall --template new-user-20 --user u1 --request-id signup-u1
-      zhongtai coupons issue -b mall --template new-user-20 --users audience.txt --notify coupon_gift
-      zhongtai coupons issue --resume 3f2a9c0d1e2b4a5c
+      zhongtai coupons issue -b mall --template new-user-20 --users audience.txt
+      zhongtai coupons issue --resume 3f2a9c0d1e2b4a5c   # error: no coupon job
     """
     from zhongtai.plugins.coupons import issuing, jobs
 
@@ -434,8 +442,8 @@ def redeem(state: CliState, code: str | None, business: str, user_id: str | None
 
     \b
     Example:
-      zhongtai coupons redeem 8M2KQ-0T9ZX-4HV6B-PN3RA-E -b mall --user u1 --order o-1
-      zhongtai coupons redeem -b mall --order o-1 --confirm
+      zhongtai coupons redeem 8M2KQ-0T9ZX-4HV6B-PN3RA-E -b mall --user u1 --order o-1  # error: not a coupon
+      zhongtai coupons redeem -b mall --order o-1 --confirm   # error: has no reserved coupons
     """
     from zhongtai.plugins.coupons import redemption
 
