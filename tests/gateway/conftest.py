@@ -171,9 +171,13 @@ def module_serve(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path
         stop(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def module_registry(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path) -> Iterator[Seeded]:
-    """A seeded SQLite registry shared by the gateway tests (the test plugins importable while seeding)."""
+    """A seeded SQLite registry shared by one module's tests (the test plugins importable while seeding).
+
+    Per module on purpose: modules change their registry in their own ways (notifier accounts,
+    campaigns ...) and must not see each other's changes.
+    """
     sys.path.insert(0, str(gateway_plugins))
     try:
         yield seed(f"sqlite:///{tmp_path_factory.mktemp('registry')}/registry.db")
@@ -181,10 +185,10 @@ def module_registry(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: P
         sys.path.remove(str(gateway_plugins))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shared_server(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Path,
                   module_registry: Seeded) -> Iterator[Server]:
-    """One gateway (no rate limit) on ``module_registry``, shared by the tests that need no settings of their own."""
+    """One gateway (no rate limit) on ``module_registry``, shared by a module's tests that need no own settings."""
     env = {"PYTHONPATH": os.pathsep.join([str(gateway_plugins), os.environ.get("PYTHONPATH", "")])}
     server = start(module_registry.url, tmp_path_factory.mktemp("shared-gateway"), env=env, rate_limit=0)
     yield server
