@@ -50,7 +50,7 @@ def test_secret_values_never_appear_in_errors_or_listings():
     secret = "hunter2"
     with pytest.raises(ConfigError) as error:
         build_config(Config, {"api_key": secret}, plugin="p")  # fails the length validator
-    assert secret not in error.value.message and MASK in error.value.message
+    assert secret not in error.value.message and "the field is secret" in error.value.message
     with pytest.raises(ConfigError) as error:
         build_config(Config, {"api_key": 12345678901234}, plugin="p")
     assert "12345678901234" not in error.value.message
