@@ -119,3 +119,22 @@ def make_platform() -> Iterator[Callable[..., Any]]:
     yield make
     for platform in made:
         platform.registry.close()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Any]:
+    """``make demo`` run once per session, in a subprocess on a fresh registry: (exit code, output, output dir).
+
+    Shared by the demo's own tests and by the test that runs the docs' commands against
+    the registry the demo leaves behind.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    output = tmp_path_factory.mktemp("demo") / "out"
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
+    done = subprocess.run([sys.executable, str(demo), "--output-dir", str(output)], capture_output=True,
+                          text=True, timeout=400, check=False, env=env)
+    return done.returncode, done.stdout + done.stderr, output

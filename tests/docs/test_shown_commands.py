@@ -1,9 +1,8 @@
 """Every ``zhongtai`` command shown in README.md, docs/*.md and every ``--help`` text runs as shown.
 
 Each page (and each command's ``--help`` examples) runs, in order, in a fresh
-working directory against its own copy of a registry built exactly as
-``make demo`` builds it (the set-up of ``examples/zhongtai_demo/setup.json``,
-through the real CLI).  Commands run in ``bash`` with the virtual environment's
+working directory against its own copy of the registry ``make demo`` leaves behind
+(the demo runs once per session, see the ``demo_run`` fixture).  Commands run in ``bash`` with the virtual environment's
 ``bin`` first on ``PATH``, as a reader would type them after ``. .venv/bin/activate``.
 A command must exit 0 without a traceback, unless the page marks it
 ``# error: TEXT``: then it must fail, in one line, saying TEXT.  The marker
@@ -28,7 +27,6 @@ from tests.docs.shown_commands import ShownCommand, commands_in_help, read_docum
 from tests.helpers.cli_tree import all_commands
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
 
 #: Pages whose commands another test runs literally, with that test.
 COVERED_ELSEWHERE = {
@@ -45,24 +43,11 @@ def pages() -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def demo_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A registry file set up as ``make demo`` sets it up, plus the cart the demo writes."""
-    folder = tmp_path_factory.mktemp("demo-registry")
-    script = (
-        "import os, sys\n"
-        f"sys.path.insert(0, {str(EXAMPLES)!r})\n"
-        "from pathlib import Path\n"
-        "from zhongtai_demo import setup_registry, main\n"
-        "from zhongtai_demo.sections.pricing import write_cart\n"
-        "out = Path(sys.argv[1])\n"
-        "main.fresh_registry(out)\n"
-        "setup_registry.apply(setup_registry.commands(setup_registry.load_setup(), out / 'config'))\n"
-        "write_cart(out)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script, str(folder / "demo-output")], capture_output=True,
-                          text=True, timeout=300, check=False, env=_environment(None))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return folder / "demo-output"
+def demo_registry(demo_run: tuple[int, str, Path]) -> Path:
+    """The folder ``make demo`` leaves behind: its registry, the cart, the previews (see docs/demo.md)."""
+    code, out, output = demo_run
+    assert code == 0, out[-3000:]
+    return Path(output)
 
 
 def _environment(registry: Path | None) -> dict[str, str]:

@@ -9,8 +9,6 @@ failing section is one clear line, not a traceback.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,14 +18,6 @@ import pytest
 from tests.examples.conftest import EXAMPLES
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
-    output = tmp_path_factory.mktemp("demo") / "out"
-    done = subprocess.run([sys.executable, str(EXAMPLES / "demo.py"), "--output-dir", str(output)],
-                          capture_output=True, text=True, timeout=240, check=False)
-    return done.returncode, done.stdout + done.stderr, output
 
 
 @pytest.fixture
