@@ -67,8 +67,8 @@ def test_doctor_is_happy_with_a_healthy_registry(make_cli, tmp_path, plugin_site
     monkeypatch.setenv("ZHONGTAI_PLUGIN_PATH", str(site))
     cli.ok("business", "create", "edu")
     cli.ok("plugins", "enable", "healthy.flow", "-b", "edu")
-    assert cli.ok("doctor").stdout.strip() == "No problems found."
-    assert cli.json("doctor") == {"ok": True, "findings": []}
+    assert cli.ok("doctor").stdout.strip() == f"No problems found in sqlite:///{tmp_path}/ok.db."
+    assert cli.json("doctor") == {"ok": True, "registry": f"sqlite:///{tmp_path}/ok.db", "findings": []}
 
 
 def test_capabilities_formats(cli, plugin_site):

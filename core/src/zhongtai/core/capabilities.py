@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from zhongtai.core.jsonio import type_label
+from zhongtai.core.wording import markdown_text
 
 if TYPE_CHECKING:
     from zhongtai.core.extension import ExtensionPoint
@@ -88,7 +89,8 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"- implemented by: {', '.join(f'`{p}`' for p in point['implemented_by']) or 'no installed plugin'}",
             "",
         ]
-        lines += [f"> {line}" if line else ">" for line in point["contract"].splitlines()] or ["> (no contract)"]
+        contract = markdown_text(point["contract"]).splitlines()
+        lines += [f"> {line}" if line else ">" for line in contract] or ["> (no contract)"]
         lines.append("")
         if data["businesses"]:
             lines += ["| business | serves it, in call order |", "|---|---|"]

@@ -76,8 +76,10 @@ class ExtensionPoint:
 
     @property
     def summary(self) -> str:
-        """First line of the contract."""
-        return self.contract.strip().splitlines()[0] if self.contract.strip() else ""
+        """First line of the contract, as plain text for people (no reST roles)."""
+        from zhongtai.core.wording import plain_text
+
+        return plain_text(self.contract.strip().splitlines()[0]) if self.contract.strip() else ""
 
     @property
     def per_level(self) -> bool:

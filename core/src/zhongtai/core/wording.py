@@ -6,6 +6,7 @@ the other forty names: :func:`listing` always says how many more there are.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -26,3 +27,34 @@ def listing(items: Iterable[str], limit: int = MAX_LISTED) -> str:
     shown = list(items)
     text = ", ".join(shown[:limit])
     return text if len(shown) <= limit else f"{text} ... and {len(shown) - limit} more"
+
+
+# reST as written in docstrings: :role:`~pkg.mod.Name`, :role:`title <target>`, ``literal``
+_ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`(~?)([^`<]*?)\s*(?:<([^`>]*)>)?`")
+_LITERAL = re.compile(r"``([^`]+)``")
+
+
+def _role_text(match: re.Match[str], literal: str) -> str:
+    tilde, text, target = match.group(1), match.group(2), match.group(3)
+    if target is not None and text:
+        return text  # an explicit title
+    name = (target or text).strip()
+    if tilde:
+        name = name.rsplit(".", 1)[-1]
+    return literal.format(name)
+
+
+def plain_text(docstring: str) -> str:
+    """A docstring's reST roles and literals as plain text for people.
+
+    ``:class:`~zhongtai.core.decision.Decision``` -> ``Decision``;
+    ``:func:`zhongtai.x.f``` -> ``zhongtai.x.f``; ````code```` -> ``code``.
+    """
+    text = _ROLE.sub(lambda m: _role_text(m, "{}"), docstring)
+    return _LITERAL.sub(r"\1", text)
+
+
+def markdown_text(docstring: str) -> str:
+    """A docstring's reST roles and literals as Markdown code spans."""
+    text = _ROLE.sub(lambda m: _role_text(m, "`{}`"), docstring)
+    return _LITERAL.sub(r"`\1`", text)

@@ -47,4 +47,4 @@ def audit(business: str | None, since: str | None, limit: int, as_json: bool) ->
     echo_table(["rev", "at", "actor", "action", "business", "plugin", "change"],
                [[r["revision"], r["at"], r["actor"], r["action"], r["business"] or "-", r["plugin"] or "-",
                  _change(r["before"], r["after"])] for r in rows],
-               empty="No changes recorded.")
+               empty=f"No changes recorded in {state().registry_label()}.")

@@ -56,7 +56,7 @@ def list_(as_json: bool) -> None:
         return
     echo_table(["code", "name", "owner", "status", "enabled here", "disabled here"],
                [[r["code"], r["name"], r["owner"], r["status"], join(r["enabled_here"]), join(r["disabled_here"])]
-                for r in rows], empty="No businesses yet; create one with `zhongtai business create CODE`.")
+                for r in rows], empty=_no_businesses())
 
 
 @business.command()
@@ -76,7 +76,7 @@ def tree(as_json: bool) -> None:
         echo_json([{**business_row(snapshot, b), "depth": b.code.count(".")} for _, b in lines])
         return
     if not lines:
-        echo("No businesses yet; create one with `zhongtai business create CODE`.")
+        echo(_no_businesses())
     for prefix, b in lines:
         own = snapshot.enablements.get(b.code, {})
         marks = [p if row.enabled else f"-{p}" for p, row in sorted(own.items())]
@@ -164,3 +164,7 @@ def resume(code: str, dry_run: bool, as_json: bool) -> None:
       zhongtai business resume edu.k12
     """
     _set_status(code, "active", dry_run, as_json)
+
+
+def _no_businesses() -> str:
+    return f"No businesses yet in {state().registry_label()}; create one with `zhongtai business create CODE`."

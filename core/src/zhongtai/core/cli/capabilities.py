@@ -45,4 +45,4 @@ def capabilities(business: str | None, fmt: str, as_json: bool) -> None:
                    [[code, point["name"], served_text(entries)]
                     for code in data["businesses"] for point in data["extension_points"]
                     if (entries := point["served"][code])],
-                   empty="No business has plugins enabled yet.")
+                   empty=f"No business has plugins enabled yet in {state().registry_label()}.")

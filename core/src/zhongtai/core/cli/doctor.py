@@ -26,12 +26,15 @@ def doctor(as_json: bool) -> None:
     from zhongtai.core.health import diagnose
     from zhongtai.core.jsonio import to_json
 
-    findings = diagnose(state().platform)
+    cli = state()
+    findings = diagnose(cli.platform)
+    where = cli.registry_label()
     if as_json:
-        echo_json({"ok": not findings, "findings": to_json(findings)})
+        echo_json({"ok": not findings, "registry": where, "findings": to_json(findings)})
     elif not findings:
-        echo("No problems found.")
+        echo(f"No problems found in {where}.")
     else:
+        echo(f"registry: {where}")
         echo_table(["severity", "check", "plugin", "business", "problem"],
                    [[f.severity, f.check, f.subject, f.business or "-", f.message] for f in findings])
         errors = sum(1 for f in findings if f.severity == "error")

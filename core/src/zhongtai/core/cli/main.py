@@ -107,14 +107,16 @@ class RootGroup(LazyGroup):
               help="Registry database (default: sqlite:///zhongtai.db; env ZHONGTAI_DATABASE_URL).")
 @click.option("--as", "actor", envvar="ZHONGTAI_ACTOR", metavar="ACTOR",
               help="Who is making changes, for the audit log (default: the OS user; env ZHONGTAI_ACTOR).")
+@click.option("--show-registry", is_flag=True, envvar="ZHONGTAI_SHOW_REGISTRY",
+              help="Say on stderr which registry a command reads (password masked; env ZHONGTAI_SHOW_REGISTRY=1).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), envvar="ZHONGTAI_LOG_FORMAT",
               help="Structured log lines on stderr: key=value text or JSON (env ZHONGTAI_LOG_FORMAT).")
 @click.option("--log-level", metavar="SPEC", envvar="ZHONGTAI_LOG_LEVEL",
               help="Log level, per module if you like: info,zhongtai.gateway=debug (env ZHONGTAI_LOG_LEVEL).")
 @click.version_option(package_name="zhongtai-core", prog_name="zhongtai")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None, actor: str | None, log_format: str | None,
-        log_level: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, actor: str | None, show_registry: bool,
+        log_format: str | None, log_level: str | None) -> None:
     """zhongtai -- per-business plugins for a business middle platform (中台).
 
     \b
@@ -131,7 +133,7 @@ def cli(ctx: click.Context, database_url: str | None, actor: str | None, log_for
         from zhongtai.core import telemetry
 
         telemetry.configure_from_env()
-    state = CliState(database_url, actor)
+    state = CliState(database_url, actor, show_registry)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

@@ -20,9 +20,11 @@ class CliState:
     plugin distributions are discovered), or ``None`` for all of ``sys.path``.
     """
 
-    def __init__(self, database_url: str | None, actor: str | None) -> None:
+    def __init__(self, database_url: str | None, actor: str | None, show_registry: bool = False) -> None:
         self.database_url = database_url
         self._actor = actor
+        #: say on stderr which registry the command reads (``--show-registry``)
+        self.show_registry = show_registry
         self.plugin_path = plugin_search_path()
         self._platform: Platform | None = None
         for entry in reversed(self.plugin_path or []):
@@ -46,7 +48,16 @@ class CliState:
 
             self._platform = Platform(self.database_url, refresh_interval=0.0, plugin_path=self.plugin_path,
                                       metrics=True)
+            if self.show_registry:
+                from zhongtai.core.cli.output import echo
+
+                echo(f"registry: {self.registry_label()}", err=True)
         return self._platform
+
+    def registry_label(self) -> str:
+        """The registry this invocation reads, password masked; says so when its file does not exist yet."""
+        registry = self.platform.registry
+        return registry.where + (" (no such file yet: an empty registry)" if registry.absent() else "")
 
     def close(self) -> None:
         """Record this invocation's call metrics, exposures and events (best effort: never fails a command)."""

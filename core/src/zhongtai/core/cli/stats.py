@@ -44,4 +44,4 @@ def stats(business: str | None, fmt: str) -> None:
         echo_table(["BUSINESS", "EXTENSION POINT", "PLUGIN", "CALLS", "ERRORS", "P50", "P99"],
                    [[s.business, s.extension_point, s.plugin, s.calls, s.errors, ms(s.quantile(0.5)),
                      ms(s.quantile(0.99))] for s in series],
-                   empty="No calls recorded yet.")
+                   empty=f"No calls recorded yet in {state().registry_label()}.")

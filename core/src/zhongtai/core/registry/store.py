@@ -27,6 +27,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -110,6 +111,17 @@ def _parse(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):  # the driver zhongtai supports: psycopg 3
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The file of a file-based SQLite registry, if it does not exist yet; None otherwise."""
+    url = engine.url
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:") \
+            or url.query.get("mode") == "memory":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
 
 
 def _make_engine(url: str) -> Engine:
@@ -393,6 +405,9 @@ class Registry:
         self._checked = False
         self._create = create
         self._watchers: list[RevisionWatcher] = []
+        #: The SQLite file of this registry while it does not exist (see :meth:`absent`); else None.
+        self._file = _sqlite_file(self.engine)
+        self._blank: Engine | None = None  # an empty registry in memory, served to reads while absent
 
     def close(self) -> None:
         """Stop any watchers and close every pooled connection."""
@@ -400,6 +415,8 @@ class Registry:
             watcher.stop()
         self._watchers.clear()
         self.engine.dispose()
+        if self._blank is not None:
+            self._blank.dispose()
 
     @property
     def dialect(self) -> str:
@@ -410,8 +427,36 @@ class Registry:
         return safe_url(self.url)
 
     # -- schema --------------------------------------------------------------
+    def absent(self) -> bool:
+        """True while this registry is a SQLite file that does not exist yet.
+
+        Reads then see an empty registry and create nothing (``zhongtai capabilities``
+        in a fresh directory leaves no ``zhongtai.db`` behind); the first change
+        creates the file.  Checked until the file exists, then never again.  A file in
+        a directory that does not exist is not absent but unreachable (an error).
+        """
+        path = self._file
+        if path is None:
+            return False
+        if path.exists():
+            self._file = None
+            return False
+        return path.parent.is_dir()  # a directory that is not there is an error, said when connecting
+
+    def _blank_sessions(self) -> sessionmaker[Session]:
+        """Sessions on an empty registry in memory (created once): what reading an absent registry sees."""
+        if self._blank is None:
+            from sqlalchemy.pool import StaticPool
+
+            blank = create_engine("sqlite://", poolclass=StaticPool)
+            migrate.upgrade(blank, where="an empty registry", create_only=True)
+            self._blank = blank
+        return sessionmaker(self._blank, expire_on_commit=False)
+
     def schema_status(self) -> migrate.SchemaStatus:
-        """Where this database stands against the installed migrations."""
+        """Where this database stands against the installed migrations (an absent file: ``empty``)."""
+        if self.absent():
+            return migrate.SchemaStatus("empty", (), migrate.installed_revisions()[1])
         try:
             with self.engine.connect() as connection:
                 return migrate.status(connection)
@@ -464,6 +509,10 @@ class Registry:
     @contextmanager
     def _reading(self, *, consistent: bool = False) -> Iterator[Session]:
         """A read-only session; *consistent*: every statement sees the same committed state."""
+        if self.absent():  # nothing to read, and reading must not create the file
+            with self._blank_sessions()() as blank:
+                yield blank
+            return
         self.ensure_schema()
         try:
             with self._sessions() as session:
