@@ -145,3 +145,25 @@ def test_the_gateway_answers_the_same_http_request_per_business(demo_run: tuple[
     assert "X-Zhongtai-Business: edu.k12        ->  total 3997.10 CNY" in out
     assert "X-Zhongtai-Business: mall.flagship  ->  total 4027.20 CNY" in out
     assert "The edu token asking for mall.flagship: 403" in out
+
+
+def test_item_3_the_try_list_says_how_to_get_zhongtai_on_path(demo_run: tuple[int, str, Path]) -> None:
+    tail = demo_run[1][demo_run[1].index("Where to look next"):]
+    activate = Path(sys.executable).parent / "activate"
+    assert activate.exists()  # the tests run in a virtual environment, as make demo does
+    assert f"  . {activate.resolve()}" in tail or f"  . {activate}" in tail or ". .venv/bin/activate" in tail
+    assert tail.index("activate") < tail.index("zhongtai business tree")
+
+
+def test_item_3_path_lines_only_for_a_virtual_environment(demo_module: Any, tmp_path: Path) -> None:
+    from zhongtai_demo.sections.next_steps import path_lines
+
+    assert path_lines(tmp_path) == []
+    (tmp_path / "activate").write_text("")
+    lines = path_lines(tmp_path)
+    assert lines[0] == f"  . {tmp_path / 'activate'}" and f"{tmp_path / 'zhongtai'}" in lines[1]
+
+
+def test_item_3_readme_says_how_to_get_zhongtai_on_path() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    assert "`. .venv/bin/activate`" in readme and "`.venv/bin/zhongtai`" in readme

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from zhongtai_demo import console, shell
@@ -38,12 +39,23 @@ TRY: tuple[tuple[str, str, str], ...] = (
 
 
 
+def path_lines(bin_dir: Path | None = None) -> list[str]:
+    """How to get ``zhongtai`` on PATH: the virtual environment the demo runs in, as the user would type it."""
+    bin_dir = bin_dir or Path(sys.executable).parent
+    if not (bin_dir / "activate").exists():
+        return []  # not a virtual environment: zhongtai is wherever the user installed it
+    return [f"  . {relative(bin_dir / 'activate')}",
+            f"      # puts zhongtai on PATH in this shell (or run {relative(bin_dir / 'zhongtai')} ...)"]
+
+
 def run(demo: Demo) -> None:
     console.say(f"Files:  {relative(demo.output_dir)}/  (registry.db, cart.json, preview-*.html, config/*.json)")
     docs = [name for name in (*DOCS, *EXAMPLES) if (ROOT / name).exists()]
     console.say("Read:   " + "\n        ".join(docs))
     console.say()
     console.say("Try, on the demo registry:")
+    for line in path_lines():
+        console.say(line)
     console.say(f"  export ZHONGTAI_DATABASE_URL={demo.database_url}")
     for command, argv, what in TRY:
         if shell.available(command):
