@@ -35,7 +35,7 @@ def test_export_import_export_round_trip(make_cli, registry_url, tmp_path):
     target = make_cli(f"sqlite:///{tmp_path}/empty.db")
     plan = target.json("import", str(exported), "--dry-run")
     assert plan["applied"] is False and {c["kind"] for c in plan["changes"]} == {"added"}
-    assert registry_rows(target.url)["zt_business"] == []
+    assert registry_rows(target.url).get("zt_business", []) == []  # a dry run into no file creates none
     done = target.json("import", str(exported))
     assert done["applied"] is True
     again = tmp_path / "again.yaml"

@@ -31,7 +31,7 @@ from zhongtai.core.errors import (
     UserError,
 )
 from zhongtai.core.extension import Policy
-from zhongtai.core.identity import parent_of, validate_code
+from zhongtai.core.identity import lineage, parent_of, validate_code
 from zhongtai.core.pilots import pilot_problem
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
 
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
     from zhongtai.core.runtime.engine import Runtime
 
 __all__ = [
-    "ACTOR_ENV", "MAX_TEXT", "PRIORITY_RANGE", "STATUSES", "ChangeReport", "Impact", "change_impact",
+    "ACTOR_ENV", "MAX_TEXT", "PRIORITY_RANGE", "STATUSES", "ChangeReport", "Impact", "business_impact", "change_impact",
     "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "run_change",
-    "set_status", "usable", "validate_config",
+    "set_status", "suspended_by", "usable", "validate_config",
 ]
 
 STATUSES = ("active", "suspended")
@@ -56,17 +56,20 @@ def _check_priority(priority: object) -> None:
 
 @attrs.frozen
 class Impact:
-    """How a change alters one business's effective plugins."""
+    """How a change alters one business: its effective plugins, its status, whether its calls are served."""
 
     business: str
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     reconfigured: tuple[str, ...] = ()
     status: str | None = None
+    #: How its calls change when its own status does not: ``"refused (edu is suspended)"`` below a
+    #: business being suspended, ``"served again"`` below one being resumed; ``None``: no change.
+    calls: str | None = None
 
     @property
     def empty(self) -> bool:
-        return not (self.added or self.removed or self.reconfigured or self.status)
+        return not (self.added or self.removed or self.reconfigured or self.status or self.calls)
 
 
 @attrs.frozen
@@ -93,23 +96,39 @@ class _DryRun(Exception):
 
 
 def change_impact(old: Snapshot, new: Snapshot, code: str) -> tuple[Impact, ...]:
-    result = []
-    for business in (code, *new.descendants(code)):
-        before, after = old.effective(business), new.effective(business)
-        status_before = old.businesses[business].status if business in old.businesses else None
-        status_after = new.businesses[business].status if business in new.businesses else None
-        result.append(Impact(
-            business=business,
-            added=tuple(sorted(set(after) - set(before))),
-            removed=tuple(sorted(set(before) - set(after))),
-            reconfigured=tuple(sorted(
-                p for p in set(before) & set(after)
-                if (before[p].config, before[p].priority, before[p].levels, before[p].rollout, before[p].experiment)
-                != (after[p].config, after[p].priority, after[p].levels, after[p].rollout, after[p].experiment)
-            )),
-            status=status_after if status_after != status_before else None,
-        ))
-    return tuple(result)
+    """The impact of a change at *code* on it and on every business below it."""
+    return tuple(business_impact(old, new, business) for business in (code, *new.descendants(code)))
+
+
+def business_impact(old: Snapshot, new: Snapshot, business: str) -> Impact:
+    """How going from *old* to *new* alters *business* (``status`` ``"removed"`` if it is gone)."""
+    before = old.effective(business) if business in old.businesses else {}
+    after = new.effective(business) if business in new.businesses else {}
+    status_before = old.businesses[business].status if business in old.businesses else None
+    status_after = new.businesses[business].status if business in new.businesses else "removed"
+    status = status_after if status_after != status_before else None
+    refused_before, refused_after = suspended_by(old, business), suspended_by(new, business)
+    calls = None
+    if status is None and (refused_before is None) != (refused_after is None):
+        calls = f"refused ({refused_after} is suspended)" if refused_after else "served again"
+    return Impact(
+        business=business,
+        added=tuple(sorted(set(after) - set(before))),
+        removed=tuple(sorted(set(before) - set(after))),
+        reconfigured=tuple(sorted(
+            p for p in set(before) & set(after)
+            if (before[p].config, before[p].priority, before[p].levels)
+            != (after[p].config, after[p].priority, after[p].levels)
+        )),
+        status=status,
+        calls=calls,
+    )
+
+
+def suspended_by(snapshot: Snapshot, business: str) -> str | None:
+    """The suspended business at or above *business* whose suspension refuses its calls, or ``None``."""
+    return next((level for level in lineage(business)
+                 if level in snapshot.businesses and snapshot.businesses[level].status == "suspended"), None)
 
 
 def run_change(platform: Runtime, actor: str | None, dry_run: bool, body: Any) -> ChangeReport:

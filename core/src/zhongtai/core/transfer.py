@@ -40,7 +40,7 @@ from zhongtai.core.actors import resolve_actor
 from zhongtai.core.config import ENV_PREFIX, secret_names
 from zhongtai.core.errors import NotFound, PluginUnavailable, UserError
 from zhongtai.core.identity import depth, parent_of, validate_code
-from zhongtai.core.management import STATUSES, Impact, default_actor
+from zhongtai.core.management import STATUSES, Impact, business_impact, default_actor
 from zhongtai.core.registry.snapshot import Business, Enablement, Snapshot
 from zhongtai.core.views import config_class, masked
 
@@ -303,26 +303,9 @@ def _changes(platform: Platform, current: Snapshot, target: Snapshot) -> list[Ch
 
 
 def _impact(current: Snapshot, target: Snapshot) -> tuple[Impact, ...]:
-    """How the import alters each business's effective plugins (and status)."""
-    result = []
-    for code in sorted(set(current.businesses) | set(target.businesses)):
-        before = current.effective(code) if code in current.businesses else {}
-        after = target.effective(code) if code in target.businesses else {}
-        old, new = current.businesses.get(code), target.businesses.get(code)
-        status = None if (old and old.status) == (new and new.status) else (new.status if new else "removed")
-        impact = Impact(
-            business=code,
-            added=tuple(sorted(set(after) - set(before))),
-            removed=tuple(sorted(set(before) - set(after))),
-            reconfigured=tuple(sorted(
-                p for p in set(before) & set(after)
-                if (before[p].config, before[p].priority, before[p].levels)
-                != (after[p].config, after[p].priority, after[p].levels))),
-            status=status,
-        )
-        if not impact.empty:
-            result.append(impact)
-    return tuple(result)
+    """How the import alters each business's effective plugins, status and calls."""
+    codes = sorted(set(current.businesses) | set(target.businesses))
+    return tuple(i for i in (business_impact(current, target, code) for code in codes) if not i.empty)
 
 
 def plan_import(platform: Platform, doc: RegistryDocument, current: Snapshot) -> tuple[Snapshot, ImportReport]:

@@ -92,6 +92,8 @@ def describe_impact(impacts: Iterable[Impact], new_business: str | None = None) 
         parts = []
         if impact.status:
             parts.append(f"status -> {impact.status}")
+        if impact.calls:
+            parts.append(f"calls {impact.calls}")
         if impact.added:
             parts.append("gains " + ", ".join(impact.added))
         if impact.removed:
