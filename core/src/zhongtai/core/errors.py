@@ -7,11 +7,16 @@ stderr and exit status 1; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ZhongtaiError(Exception):
     """Base class of every error zhongtai raises on purpose."""
 
     exit_code = 1
+    #: For a call made with ``explain``: the trace steps that ran before it failed (the failing one
+    #: last), so ``zhongtai call --explain`` can show how far it got.  Empty otherwise.
+    partial_trace: tuple[Any, ...] = ()
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(message.split()) if "\n" in message else message)

@@ -29,7 +29,7 @@ from zhongtai.core import governance
 from zhongtai.core.config import build_config, mask_config
 from zhongtai.core.errors import ConfigError, NotFound, UserError
 from zhongtai.core.identity import validate_code
-from zhongtai.core.management import ChangeReport, change_impact, run_change, usable
+from zhongtai.core.management import ChangeReport, change_impact, not_enabled, run_change, usable
 from zhongtai.core.registry.models import ExperimentRow, utcnow
 from zhongtai.core.registry.snapshot import Snapshot
 
@@ -142,9 +142,8 @@ def _check_metric(metric: object) -> str:
 def _own_row(snap: Snapshot, plugin: str, business: str) -> Any:
     row = snap.enablements.get(business, {}).get(plugin)
     if row is None or not row.enabled:
-        _, why = snap.state_of(business, plugin)
-        raise UserError(f"plugin {plugin!r} is not enabled at {business} itself ({why}); experiments vary the "
-                        "config of an enablement: enable it there first")
+        raise UserError(not_enabled(snap, plugin, business, itself=True) + "; experiments vary the config of an "
+                        "enablement: enable it there first")
     return row
 
 

@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR_ENV", "MAX_TEXT", "PRIORITY_RANGE", "STATUSES", "ChangeReport", "Impact", "business_impact", "change_impact",
-    "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "run_change",
-    "set_status", "suspended_by", "usable", "validate_config",
+    "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "not_enabled",
+    "run_change", "set_status", "suspended_by", "usable", "validate_config",
 ]
 
 STATUSES = ("active", "suspended")
@@ -123,6 +123,15 @@ def business_impact(old: Snapshot, new: Snapshot, business: str) -> Impact:
         status=status,
         calls=calls,
     )
+
+
+def not_enabled(snapshot: Snapshot, plugin: str, business: str, *, itself: bool = False) -> str:
+    """``plugin 'x' is not enabled at B (why)``, the reason said once: inherited, disabled where, or above."""
+    _, why = snapshot.state_of(business, plugin)
+    if why == "not enabled":  # no row at any level: say where we looked, not the same words again
+        why = "nor at any level above it" if parent_of(business) is not None else ""
+    where = f"{business} itself" if itself else business
+    return f"plugin {plugin!r} is not enabled at {where}" + (f" ({why})" if why else "")
 
 
 def suspended_by(snapshot: Snapshot, business: str) -> str | None:
@@ -367,8 +376,7 @@ def effective_config(platform: Runtime, plugin: str, business: str, *, masked: b
     info = platform.plugins.require(plugin)
     effective = snap.effective(business).get(plugin)
     if effective is None:
-        _, why = snap.state_of(business, plugin)
-        raise UserError(f"plugin {plugin!r} is not enabled at {business} ({why})")
+        raise UserError(not_enabled(snap, plugin, business))
     cls = platform.plugins.load(plugin).config_class if info.status == OK else None
     if cls is None:
         return dict(effective.config)

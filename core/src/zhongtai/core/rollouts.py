@@ -17,7 +17,7 @@ import attrs
 from zhongtai.core import governance
 from zhongtai.core.errors import NotFound, UserError
 from zhongtai.core.identity import validate_code
-from zhongtai.core.management import ChangeReport, change_impact, run_change
+from zhongtai.core.management import ChangeReport, change_impact, not_enabled, run_change
 from zhongtai.core.registry.snapshot import Snapshot
 from zhongtai.core.rollout import NORMALIZER, Rollout
 
@@ -30,10 +30,10 @@ def _own_row(snap: Snapshot, plugin: str, business: str) -> Any:
         raise NotFound(f"unknown business {business!r}")
     row = snap.enablements.get(business, {}).get(plugin)
     if row is None or not row.enabled:
-        enabled, why = snap.state_of(business, plugin)
+        enabled, _ = snap.state_of(business, plugin)
         hint = (f"; rollouts live on the enabling row: use --business {snap.effective(business)[plugin].source}"
                 if enabled else "; enable it first")
-        raise UserError(f"plugin {plugin!r} is not enabled at {business} itself ({why}){hint}")
+        raise UserError(not_enabled(snap, plugin, business, itself=True) + hint)
     return row
 
 

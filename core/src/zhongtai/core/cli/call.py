@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -50,13 +51,20 @@ def call(extension_point: str, business: str, input_: str, subject: str | None, 
       zhongtai call theming.tokens -b edu.k12 --json
       zhongtai call theming.tokens -b edu.k12 --subject user-42 --explain
     """
+    from zhongtai.core.errors import ZhongtaiError
     from zhongtai.core.jsonio import call_arguments, to_json
 
     platform = state().platform
     point = platform.extension_point(extension_point)
     view = platform.business(business)
     arguments = call_arguments(point, _read_input(input_))
-    outcome = view.explain(extension_point, subject=subject, **arguments)
+    try:
+        outcome = view.explain(extension_point, subject=subject, **arguments)
+    except ZhongtaiError as exc:
+        if explain and exc.partial_trace and not as_json:
+            echo(f"The call failed after {len(exc.partial_trace)} step(s):")
+            _echo_trace(to_json(exc.partial_trace), extension_point, business)
+        raise
     result, trace = to_json(outcome.value), to_json(outcome.trace)
     if as_json:
         echo_json({"extension_point": extension_point, "business": business, "subject": subject,
@@ -67,8 +75,12 @@ def call(extension_point: str, business: str, input_: str, subject: str | None, 
     echo(json.dumps(result, indent=2, ensure_ascii=False))
     if explain:
         echo("")
-        echo_table(["#", "plugin", "level", "outcome", "value", "error"],
-                   [[i, step["plugin"], step["level"], step["outcome"],
-                     "" if step["value"] is None else _compact(step["value"]), step["error"] or ""]
-                    for i, step in enumerate(trace, 1)],
-                   empty=f"(no plugin serves {extension_point} for {business})")
+        _echo_trace(trace, extension_point, business)
+
+
+def _echo_trace(trace: Any, extension_point: str, business: str) -> None:
+    echo_table(["#", "plugin", "level", "outcome", "value", "error"],
+               [[i, step["plugin"], step["level"], step["outcome"],
+                 "" if step["value"] is None else _compact(step["value"]), step["error"] or ""]
+                for i, step in enumerate(trace, 1)],
+               empty=f"(no plugin serves {extension_point} for {business})")

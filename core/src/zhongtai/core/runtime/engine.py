@@ -32,7 +32,7 @@ from opentelemetry import trace as _otel_trace
 from zhongtai.core import telemetry
 from zhongtai.core.discovery import IN_PROCESS, PluginInfo
 from zhongtai.core.domains import DomainInfo, discover_domains, load_domains
-from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError
+from zhongtai.core.errors import BusinessSuspended, NotFound, RegistryError, ZhongtaiError
 from zhongtai.core.extension import API_VERSION, ExtensionPoint
 from zhongtai.core.identity import lineage, validate_code
 from zhongtai.core.markers import PROJECT
@@ -494,7 +494,11 @@ class BusinessView:
         if subject is not None:
             check_subject(subject)
         trace: list[TraceStep] = []
-        value = self._platform.call(self.code, extension_point, kwargs, trace, subject)
+        try:
+            value = self._platform.call(self.code, extension_point, kwargs, trace, subject)
+        except ZhongtaiError as exc:
+            exc.partial_trace = tuple(trace)  # the steps that ran, the failing one last
+            raise
         revision = self._platform.snapshot.revision
         return CallResult(extension_point, self.code, value, tuple(trace), revision)
 
