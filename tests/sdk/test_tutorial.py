@@ -165,3 +165,17 @@ def test_follow_the_tutorial_literally(tmp_path: Path) -> None:
         done.append(step)
     assert sum(isinstance(s, Command) for s in done) >= 12
     assert sum(isinstance(s, WriteFile) for s in done) == 4
+
+
+def test_item_10_step_0_installs_what_the_later_steps_run() -> None:
+    """Every program the tutorial runs besides zhongtai comes with what step 0 installs."""
+    import tomllib
+
+    sdk = tomllib.loads((TUTORIAL.parents[1] / "sdk" / "pyproject.toml").read_text())
+    testing = {re.split(r"[<>=!~ \[]", requirement, maxsplit=1)[0].lower()
+               for requirement in sdk["project"]["optional-dependencies"]["testing"]}
+    text = TUTORIAL.read_text(encoding="utf-8")
+    step0 = text[text.index("## 0."):text.index("## 1.")]
+    assert "zhongtai-sdk[testing]" in step0
+    programs = {s.line.split()[0] for s in steps(text) if isinstance(s, Command)} - {"zhongtai", "export", "cd", "pip"}
+    assert programs and programs <= testing, f"the tutorial runs {programs - testing}, which step 0 does not install"
