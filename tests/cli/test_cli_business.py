@@ -24,7 +24,11 @@ def test_create_list_tree_show(cli):
     cli.ok("plugins", "enable", "test.price", "-b", "edu")
     cli.ok("plugins", "disable", "test.price", "-b", "edu.k12.math")
     tree = cli.ok("business", "tree").stdout.splitlines()
-    assert tree == ["edu 教育  (test.price)", "└── edu.k12", "    └── edu.k12.math  (-test.price)", "retail"]
+    assert tree[:5] == ["edu 教育  (test.price)", "└── edu.k12", "    └── edu.k12.math  (-test.price)", "retail", ""]
+    assert tree[5].startswith("-NAME: disabled at that level") and "zhongtai plugins inherit NAME -b CODE" in tree[5]
+    cli.ok("plugins", "inherit", "test.price", "-b", "edu.k12.math")
+    tree = cli.ok("business", "tree").stdout.splitlines()
+    assert tree == ["edu 教育  (test.price)", "└── edu.k12", "    └── edu.k12.math", "retail"]
 
 
 def test_show_gives_the_plan_in_order_with_origins(cli):

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ACTOR_ENV", "MAX_TEXT", "PRIORITY_RANGE", "STATUSES", "ChangeReport", "Impact", "business_impact", "change_impact",
-    "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "not_enabled",
+    "check_conflicts", "create_business", "default_actor", "disable", "effective_config", "enable", "inherit",
+    "not_enabled",
     "run_change", "set_status", "suspended_by", "usable", "validate_config",
 ]
 
@@ -303,7 +304,8 @@ def enable(
             raise PermissionDenied(refusal)
         tx.expect_version(business, plugin, expected_version)  # before judging the change against newer rows
         current = snap.enablements.get(business, {}).get(plugin)
-        base = dict(current.config) if current is not None and current.enabled and not replace_config else {}
+        # a disabled row keeps its config and priority: enabling it again restores them (unless replaced)
+        base = dict(current.config) if current is not None and not replace_config else {}
         base.update(given)
         new_priority = priority if priority is not None else (current.priority if current else 0)
         row = Enablement(business, plugin, True, base, new_priority)
@@ -354,9 +356,12 @@ def disable(
         effective, _ = snap.state_of(business, plugin)
         if current is None and not effective:
             raise UserError(f"plugin {plugin!r} is not enabled at {business} or above it")
-        row = Enablement(business, plugin, False, {}, 0)
+        # the level's own config and priority are kept on the disabled row: enabling again restores them;
+        # `inherit` removes the row (and them) so the level inherits again
+        kept, kept_priority = (dict(current.config), current.priority) if current is not None else ({}, 0)
+        row = Enablement(business, plugin, False, kept, kept_priority)
         new = snap.replaced(enablement=row)
-        written = tx.put_enablement(business, plugin, enabled=False, config={}, priority=0,
+        written = tx.put_enablement(business, plugin, enabled=False, config=kept, priority=kept_priority,
                                     expected_version=expected_version)
         written.rollout = None  # a disabled row serves nobody; enabling again starts without a rollout
         before, after = _row_view(cls, current), _row_view(cls, row)
@@ -364,6 +369,51 @@ def disable(
         tx.flush()
         return ChangeReport("plugin.disable", business, plugin, before, after, change_impact(snap, new, business),
                             False, version=written.version)
+
+    return run_change(platform, actor, dry_run, body)
+
+
+def inherit(
+    platform: Runtime, plugin: str, business: str, *, actor: str | None = None, dry_run: bool = False,
+    expected_version: int | None = None,
+) -> ChangeReport:
+    """Remove *business*'s own row of *plugin* -- enabled or disabled -- so the level inherits again.
+
+    The row's config and priority go with it.  Governed like ``enable`` and
+    ``disable`` (the actor must manage *business*), audited, one transaction.  A
+    row carrying a running experiment is refused (stop the experiment first).
+    Works for plugins no longer installed too (cleaning up after an uninstall).
+    """
+    validate_code(business)
+    info = platform.plugins.get(plugin)
+    cls = None
+    if info is not None and info.status == OK:
+        with contextlib.suppress(PluginUnavailable):
+            cls = platform.plugins.load(plugin).config_class
+
+    def body(tx: Any, snap: Snapshot) -> ChangeReport:
+        if business not in snap.businesses:
+            raise NotFound(f"unknown business {business!r}")
+        governance.access(tx.session).require_manage(tx.actor, snap, business, f"make {plugin} inherit")
+        tx.expect_version(business, plugin, expected_version)
+        current = snap.enablements.get(business, {}).get(plugin)
+        if current is None:
+            if info is None:
+                platform.plugins.require(plugin)  # NotFound with the installed list
+            _, why = snap.state_of(business, plugin)
+            raise UserError(f"{business} has no row of its own for plugin {plugin!r}: it already inherits ({why})")
+        if current.experiment:
+            raise UserError(f"plugin {plugin!r} at {business} carries a running experiment; stop it first "
+                            "(zhongtai experiments stop NAME)")
+        new = snap.replaced(remove=(business, plugin))
+        if info is not None and info.status == OK:
+            validate_config(platform, plugin, cls, new, business)
+        tx.remove_enablement(business, plugin)
+        before = _row_view(cls, current)
+        tx.record("plugin.inherit", business=business, plugin=plugin, before=before, after=None)
+        tx.flush()
+        return ChangeReport("plugin.inherit", business, plugin, before, None, change_impact(snap, new, business),
+                            False)
 
     return run_change(platform, actor, dry_run, body)
 

@@ -62,7 +62,10 @@ def list_(as_json: bool) -> None:
 @business.command()
 @json_option
 def tree(as_json: bool) -> None:
-    """Show the businesses as a tree, with the plugins enabled at each level.
+    """Show the businesses as a tree, with the plugins enabled (NAME) or disabled (-NAME) at each level.
+
+    A level inherits every plugin it does not list; `plugins inherit NAME -b CODE`
+    makes a listed one inherit again.
 
     \b
     Example:
@@ -77,13 +80,18 @@ def tree(as_json: bool) -> None:
         return
     if not lines:
         echo(_no_businesses())
+    disabled = False
     for prefix, b in lines:
         own = snapshot.enablements.get(b.code, {})
         marks = [p if row.enabled else f"-{p}" for p, row in sorted(own.items())]
+        disabled = disabled or any(not row.enabled for row in own.values())
         status = " [suspended]" if b.status == "suspended" else ""
         plugins = f"  ({', '.join(marks)})" if marks else ""
         title = f" {b.name}" if b.name and b.name != b.code else ""
         echo(f"{prefix}{safe_text(b.code + title + status + plugins)}")
+    if disabled:
+        echo("\n-NAME: disabled at that level and below (its config there kept); "
+             "`zhongtai plugins inherit NAME -b CODE` makes the level inherit it again.")
 
 
 @business.command()

@@ -215,6 +215,9 @@ def enable(name: str, business: str, settings: tuple[str, ...], config_file: str
 def disable(name: str, business: str, dry_run: bool, as_json: bool) -> None:
     """Disable a plugin at a business (and so below it, unless re-enabled lower).
 
+    The level keeps its own config and priority of the plugin: `plugins enable`
+    there restores them; `plugins inherit` drops them and makes the level inherit.
+
     \b
     Example:
       zhongtai plugins disable pricing.price-list --business edu.k12
@@ -222,6 +225,29 @@ def disable(name: str, business: str, dry_run: bool, as_json: bool) -> None:
     cli = state()
     report = cli.platform.disable(name, business, actor=cli.actor, dry_run=dry_run)
     echo_change(report, f"Disabled {name} at {business}", f"would disable {name} at {business}", as_json)
+    if not as_json and report.after and report.after.get("config"):
+        echo(f"Its config at {business} is kept: `zhongtai plugins enable {name} -b {business}` restores it; "
+             f"`zhongtai plugins inherit {name} -b {business}` drops it.")
+
+
+@plugins.command()
+@click.argument("name", shell_complete=plugin_names)
+@business_option
+@dry_run_option
+@json_option
+def inherit(name: str, business: str, dry_run: bool, as_json: bool) -> None:
+    """Make a business inherit a plugin again: remove its own row (enabled or disabled, config and all).
+
+    \b
+    Example:
+      zhongtai plugins disable pricing.price-list --business edu.k12
+      zhongtai plugins inherit pricing.price-list --business edu.k12 --dry-run
+      zhongtai plugins inherit pricing.price-list --business edu.k12
+    """
+    cli = state()
+    report = cli.platform.inherit(name, business, actor=cli.actor, dry_run=dry_run)
+    echo_change(report, f"{business} inherits {name} again", f"would make {business} inherit {name} again",
+                as_json)
 
 
 @plugins.command()

@@ -59,6 +59,12 @@ class Platform(Runtime):
         return management.disable(self, plugin, business, actor=actor, dry_run=dry_run,
                                   expected_version=expected_version)
 
+    def inherit(self, plugin: str, business: str, *, actor: str | None = None,
+                dry_run: bool = False, expected_version: int | None = None) -> ChangeReport:
+        """Remove *business*'s own row of *plugin* (enabled or disabled): the level inherits again."""
+        return management.inherit(self, plugin, business, actor=actor, dry_run=dry_run,
+                                  expected_version=expected_version)
+
     def effective_config(self, plugin: str, business: str, *, masked: bool = True) -> dict[str, Any]:
         """The merged config of *plugin* at *business*, defaults filled in, secrets masked."""
         return management.effective_config(self, plugin, business, masked=masked)
