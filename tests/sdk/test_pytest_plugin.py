@@ -122,3 +122,47 @@ def test_outside_a_plugin_project_the_fixtures_say_so(tmp_path: Path) -> None:
     assert ('zhongtai fixtures need a plugin project: '
             f'{tmp_path.resolve()}/pyproject.toml declares no [project.entry-points."zhongtai.plugins"]') in output
     assert output.count("declares no") == 1 and "Traceback" not in output, output
+
+
+WITH_RULES = {"tests/test_with_rules.py": '''
+    def test_the_platform_holds_the_plugins_asked_for(zhongtai_platform, zhongtai_examples):
+        zhongtai_platform.create_business("acme")
+        zhongtai_platform.enable("channels.rules", "acme", config={"rules": [
+            {"id": "no-refunds", "effect": "deny", "actions": ["order.refund"], "reason": "not here"}]})
+        assert sorted(p.name for p in zhongtai_platform.plugins.infos()) == ["acme.sample", "channels.rules"]
+        zhongtai_platform.enable("acme.sample", "acme")
+        view = zhongtai_platform.business("acme")
+        request = zhongtai_examples("channels.authorize")["request"]
+        import attrs
+        verdict = view.call("channels.authorize", request=attrs.evolve(request, action="order.refund"))
+        assert (verdict.allowed, verdict.plugin, verdict.rule) == (False, "channels.rules", "no-refunds")
+'''}
+
+
+def test_item_9_zhongtai_plugins_adds_installed_plugins_to_the_test_platform(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", PLUGIN, ["pricing.adjust", "channels.authorize"], config="Config",
+                         tests=WITH_RULES)
+    pyproject = root / "pyproject.toml"
+    without = run_pytest(root)
+    assert without[0] == 1 and "unknown plugin 'channels.rules'" in without[1], without[1]
+    pyproject.write_text(pyproject.read_text().replace(
+        'zhongtai_business = "acme.shop"', 'zhongtai_business = "acme.shop"\nzhongtai_plugins = ["channels.rules"]'))
+    code, output = run_pytest(root)
+    assert code == 0 and outcomes(output) == {"test_the_platform_holds_the_plugins_asked_for": "PASSED"}, output
+    pyproject.write_text(pyproject.read_text().replace('["channels.rules"]', '["channels.nope"]'))
+    code, output = run_pytest(root)
+    assert code == 1 and "zhongtai_plugins: not installed: channels.nope (installed: " in output, output
+    assert "Traceback" not in output
+
+
+def test_item_8_every_zhongtai_fixture_has_a_docstring(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", PLUGIN, ["pricing.adjust"], config="Config")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k != "CI"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--fixtures", "-p", "no:randomly"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    section = done.stdout[done.stdout.index("from zhongtai.sdk.pytest_plugin"):]
+    section = section.split("\n---", 1)[0]
+    fixtures = re.findall(r"^(zhongtai_\w+)", section, re.M)
+    assert set(fixtures) >= {"zhongtai_project", "zhongtai_business_code", "zhongtai_plugins", "zhongtai_platform",
+                             "zhongtai_enable", "zhongtai_business", "zhongtai_conformance", "zhongtai_examples"}
+    assert "no docstring available" not in section, section

@@ -6,9 +6,12 @@ tests run before the package is installed:
 
 ``zhongtai_project``
     the project's plugins as read from pyproject.toml and their manifests.
+``zhongtai_plugins``
+    the installed plugins the platform holds besides the project's (default: the
+    ini option ``zhongtai_plugins``, none unless set).
 ``zhongtai_platform``
     a Platform on a fresh SQLite registry in ``tmp_path`` holding the project's
-    plugins and no installed ones; closed after the test.
+    plugins and, of the installed ones, only ``zhongtai_plugins``; closed after the test.
 ``zhongtai_enable(plugin=None, business=None, *, config=None, priority=None)``
     enables a plugin (default: every plugin of the project) for a business
     (default: the ini option ``zhongtai_business``), creating the business and
@@ -48,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=DEFAULT_BUSINESS)
     parser.addini("zhongtai_project", "directory of the plugin project's pyproject.toml (default: rootdir)",
                   default="")
+    parser.addini("zhongtai_plugins", "installed plugins the test platform holds besides the project's "
+                  "(e.g. channels.rules); default: none", type="args", default=[])
 
 
 def _fail(message: str) -> Any:
@@ -57,6 +62,13 @@ def _fail(message: str) -> Any:
 
 @pytest.fixture(scope="session")
 def zhongtai_project(pytestconfig: pytest.Config) -> ProjectPlugins:
+    """The plugin project under test: its plugins as read from pyproject.toml and their manifests.
+
+    The project is the directory of pytest's rootdir (or the ini option
+    ``zhongtai_project``); its source roots are put on ``sys.path`` so the tests
+    run before the package is installed.  Outside a plugin project the test fails
+    with one line saying why.
+    """
     from zhongtai.core.errors import ZhongtaiError
     from zhongtai.sdk.metadata import read_project
 
@@ -77,24 +89,61 @@ def zhongtai_project(pytestconfig: pytest.Config) -> ProjectPlugins:
 
 @pytest.fixture
 def zhongtai_business_code(pytestconfig: pytest.Config) -> str:
+    """The business the fixtures enable plugins for: the ini option ``zhongtai_business`` (default ``demo``)."""
     return str(pytestconfig.getini("zhongtai_business") or DEFAULT_BUSINESS)
 
 
 @pytest.fixture
-def zhongtai_platform(zhongtai_project: ProjectPlugins, tmp_path: Path) -> Iterator[Platform]:
+def zhongtai_plugins(pytestconfig: pytest.Config) -> list[str]:
+    """Installed plugins the test platform holds besides the project's: the ini option ``zhongtai_plugins``.
+
+    Set it in ``[tool.pytest.ini_options]`` (``zhongtai_plugins = ["channels.rules"]``),
+    or override this fixture in a ``conftest.py`` (per module, per test with
+    ``@pytest.mark.parametrize(..., indirect=...)`` or a fixture of the same name)
+    to return the names a test needs.  Default: none, so the project is tested on
+    its own.
+    """
+    return [str(name) for name in pytestconfig.getini("zhongtai_plugins")]
+
+
+@pytest.fixture
+def zhongtai_platform(zhongtai_project: ProjectPlugins, zhongtai_plugins: list[str],
+                      tmp_path: Path) -> Iterator[Platform]:
+    """A Platform on a fresh SQLite registry in ``tmp_path``: the project's plugins plus ``zhongtai_plugins``.
+
+    No other installed plugin is visible (``platform.plugins.infos()`` lists exactly
+    these).  Use its ``create_business``, ``enable``, ``business(code).call`` ... as
+    in production; it is closed after the test.  A name in ``zhongtai_plugins`` that
+    is not installed fails the test with one line.
+    """
+    from zhongtai.core.errors import ZhongtaiError
     from zhongtai.sdk.testing import make_platform
 
-    platform = make_platform(f"sqlite:///{tmp_path / 'zhongtai-registry.db'}", project=zhongtai_project)
+    problem = ""
+    try:
+        platform = make_platform(f"sqlite:///{tmp_path / 'zhongtai-registry.db'}", project=zhongtai_project,
+                                 include=zhongtai_plugins)
+    except ZhongtaiError as exc:
+        problem = f"zhongtai_plugins: {exc.message}"
+    if problem:
+        _fail(problem)
     try:
         yield platform
     finally:
-        platform.registry.close()
+        platform.close()
 
 
 @pytest.fixture
 def zhongtai_enable(
     zhongtai_platform: Platform, zhongtai_project: ProjectPlugins, zhongtai_business_code: str,
 ) -> Callable[..., BusinessView]:
+    """``enable(plugin=None, business=None, *, config=None, priority=None) -> BusinessView``.
+
+    Enables *plugin* (default: every plugin of the project) at *business* (default:
+    ``zhongtai_business_code``) on ``zhongtai_platform``, creating the business and
+    its ancestors; returns the business's view for calls.  A refused change (bad
+    config, unknown plugin) fails the test with the kernel's one-line reason.
+    """
     from zhongtai.core.errors import ZhongtaiError
     from zhongtai.sdk.testing import enable
 
@@ -118,6 +167,7 @@ def zhongtai_enable(
 
 @pytest.fixture
 def zhongtai_business(zhongtai_enable: Callable[..., BusinessView]) -> BusinessView:
+    """The ``BusinessView`` of ``zhongtai_business_code`` with every plugin of the project enabled (defaults)."""
     return zhongtai_enable()
 
 
@@ -125,6 +175,13 @@ def zhongtai_business(zhongtai_enable: Callable[..., BusinessView]) -> BusinessV
 def zhongtai_conformance(
     zhongtai_project: ProjectPlugins, zhongtai_business_code: str,
 ) -> Callable[..., list[ConformanceReport]]:
+    """``check(plugin=None, *, config=None, examples=None, max_examples=50) -> list[ConformanceReport]``.
+
+    Runs :func:`zhongtai.sdk.conformance.assert_conforms` for *plugin* (default:
+    each plugin of the project): every extension point it implements is called with
+    generated inputs and its answers are checked against the point's contract.  A
+    violation fails the test with one message naming the input.
+    """
     from zhongtai.sdk.conformance import ConformanceError, assert_conforms
 
     def check(
@@ -147,6 +204,7 @@ def zhongtai_conformance(
 
 @pytest.fixture
 def zhongtai_examples() -> Callable[[str], dict[str, Any]]:
+    """``examples(point) -> dict``: a valid, deterministic set of keyword arguments for a call of *point*."""
     from zhongtai.sdk.testing import example_inputs
 
     return example_inputs

@@ -16,7 +16,7 @@ extension points against the hookimpls, the config class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +44,31 @@ def add_project_plugins(platform: Platform, project: ProjectPlugins) -> list[Plu
     whose module cannot be imported or whose hookimpls do not match is added as
     ``failed`` with the reason (calls and enabling then refuse it clearly).
     """
+    return _add_plugins(platform, project.plugins)
+
+
+def add_installed_plugins(platform: Platform, names: Sequence[str]) -> list[PluginInfo]:
+    """Add the installed plugins *names* (found like ``zhongtai plugins list`` finds them) to *platform*.
+
+    For a test platform that holds the project's plugins and, on purpose, a few
+    installed ones it works with (e.g. ``channels.rules`` next to your own
+    ``channels.authorize`` plugin).  Raises :class:`~zhongtai.core.errors.NotFound`
+    naming any that is not installed.
+    """
+    from zhongtai.core.discovery import discover
+    from zhongtai.core.errors import NotFound
+    from zhongtai.core.wording import listing
+
+    installed = {info.name: info for info in discover(platform.api_version, None, platform.domains)}
+    missing = [name for name in names if name not in installed]
+    if missing:
+        raise NotFound(f"not installed: {listing(missing)} (installed: {listing(sorted(installed), 8)})")
+    return _add_plugins(platform, [installed[name] for name in names])
+
+
+def _add_plugins(platform: Platform, infos: Sequence[PluginInfo]) -> list[PluginInfo]:
     result = []
-    for info in project.plugins:
+    for info in infos:
         obj: Any = None
         if info.status == OK:
             try:
@@ -57,12 +80,15 @@ def add_project_plugins(platform: Platform, project: ProjectPlugins) -> list[Plu
 
 
 def make_platform(
-    database_url: str, *, project: ProjectPlugins | Path | None = None, discover: bool = False, **kwargs: Any,
+    database_url: str, *, project: ProjectPlugins | Path | None = None, discover: bool = False,
+    include: Sequence[str] = (), **kwargs: Any,
 ) -> Platform:
     """A Platform on *database_url* with *project*'s plugins (a path is read with :func:`read_project`).
 
     ``discover=False`` (the default) leaves out every installed plugin, so the
-    project is tested on its own.  Close it with ``platform.registry.close()``.
+    project is tested on its own -- except those named in *include*, installed
+    plugins the tests work with (see :func:`add_installed_plugins`).  Close it
+    with ``platform.registry.close()``.
     """
     from zhongtai.core.runtime import Platform
 
@@ -70,6 +96,12 @@ def make_platform(
     platform = Platform(database_url, discover=discover, **kwargs)
     if project is not None:
         add_project_plugins(platform, project if isinstance(project, ProjectPlugins) else read_project(project))
+    if include:
+        try:
+            add_installed_plugins(platform, include)
+        except Exception:
+            platform.close()
+            raise
     return platform
 
 
