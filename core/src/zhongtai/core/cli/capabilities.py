@@ -10,8 +10,8 @@ from zhongtai.core.cli.state import state
 
 @click.command()
 @click.option("--business", "-b", metavar="CODE", help="Only this business's view of the map.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown", "reference"]), default="table",
+              show_default=True, help="Output format; reference: every point's contract types (docs/contracts.md).")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def capabilities(business: str | None, fmt: str, as_json: bool) -> None:
     """Show every extension point: policy, contract, and which plugins serve it per business.
@@ -20,8 +20,15 @@ def capabilities(business: str | None, fmt: str, as_json: bool) -> None:
     Example:
       zhongtai capabilities
       zhongtai capabilities --business edu.k12 --format markdown > capabilities.md
+      zhongtai capabilities --format reference > contracts.md
     """
     from zhongtai.core.capabilities import capability_map, render_markdown, served_text
+
+    if fmt == "reference" and not as_json:
+        from zhongtai.core.contracts import render_reference
+
+        echo(render_reference(state().platform.extension_points), nl=False)
+        return
 
     data = capability_map(state().platform, business)
     if as_json or fmt == "json":
