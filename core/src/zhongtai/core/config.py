@@ -292,7 +292,8 @@ def _refusal(cls: type, kwargs: Mapping[str, Any], exc: BaseException) -> str:
     from zhongtai.core.validation import explain
 
     try:
-        words = explain(cls, kwargs, secret={f.name for f in _resolved_fields(cls) if f.metadata.get(SECRET)})
+        words = explain(cls, kwargs, secret={f.name for f in _resolved_fields(cls) if f.metadata.get(SECRET)},
+                        mask=MASK)
     except Exception:  # noqa: BLE001 - a validator that cannot be re-run: say what it said
         words = None
     return f"config field {words}" if words else f"invalid config: {_first_line(exc)}"

@@ -13,6 +13,7 @@ a plugin's own validator function is quoted by the first line of its error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -134,12 +135,13 @@ def _entry_refusal(validator: Any, attribute: Any, value: Mapping[Any, Any], whe
     return None
 
 
-def explain(cls: type, values: Mapping[str, Any], *, secret: AbstractSet[str] = frozenset()) -> str | None:
+def explain(cls: type, values: Mapping[str, Any], *, secret: AbstractSet[str] = frozenset(),
+            mask: str = "********") -> str | None:
     """Why ``cls(**values)`` fails a field validator, in words; ``None`` if every validator passes.
 
     *values* are the converted keyword arguments; fields not given are checked at
     their defaults.  The first failing field (in declaration order) is named.  The
-    values of fields named in *secret* are never shown.
+    values of fields named in *secret* are never shown (nor their length): *mask* stands in.
     """
     for field in attrs.fields(cls):
         if field.validator is None or not field.init:
@@ -153,9 +155,12 @@ def explain(cls: type, values: Mapping[str, Any], *, secret: AbstractSet[str] = 
         else:
             value = field.default
         if _fails(field.validator, field, value) is not None:
+            words = _why(field.validator, field, value, repr(field.name))
             if field.name in secret:
-                return f"{field.name!r} is refused by its validator (the value is not shown: the field is secret)"
-            return _why(field.validator, field, value, repr(field.name))
+                if not isinstance(value, str) or value_text(value) not in words:
+                    return f"{field.name!r} is refused by its validator ({mask}: the field is secret)"
+                words = re.sub(r" \(length \d+\)$", "", words.replace(value_text(value), mask))
+            return words
     return None
 
 
