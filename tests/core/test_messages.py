@@ -88,7 +88,8 @@ def test_item_16_a_secret_fields_value_is_never_shown() -> None:
         build_config(cls, {"token": "hunter2"})
     message = caught.value.message
     assert "hunter2" not in message and "length 7" not in message
-    assert message == "config field 'token' must be of length at least 10: ********"
+    assert message == ("config field 'token' must be of length at least 10: ******** "
+                       "(the value is not shown: the field is secret)")
 
 
 def test_item_16_cli_enable_names_the_allowed_rounding_modes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

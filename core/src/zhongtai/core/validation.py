@@ -160,6 +160,7 @@ def explain(cls: type, values: Mapping[str, Any], *, secret: AbstractSet[str] = 
                 if not isinstance(value, str) or value_text(value) not in words:
                     return f"{field.name!r} is refused by its validator ({mask}: the field is secret)"
                 words = re.sub(r" \(length \d+\)$", "", words.replace(value_text(value), mask))
+                words += " (the value is not shown: the field is secret)"
             return words
     return None
 
