@@ -75,3 +75,21 @@ def test_set_parses_text_by_field_type():
     assert parse_setting(Config, 'tags=["x","y"]') == ("tags", ["x", "y"])
     with pytest.raises(ConfigError, match="expects key=value"):
         parse_setting(Config, "limit")
+
+
+def _token_rule(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.startswith("tok_"):
+        raise ValueError(f"{attribute.name} must start with tok_, not {value[:3]}... in {value}")
+
+
+@attrs.frozen
+class _TokenConfig:
+    token: str = secret_field(default="", validator=_token_rule)
+
+
+def test_a_plugins_own_validator_on_a_secret_says_the_rule_but_never_the_value() -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config(_TokenConfig, {"token": "hunter2-secret"}, plugin="p")
+    message = error.value.message
+    assert "must start with tok_" in message and "the field is secret" in message
+    assert "hunter2-secret" not in message

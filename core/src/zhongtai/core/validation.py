@@ -157,9 +157,11 @@ def explain(cls: type, values: Mapping[str, Any], *, secret: AbstractSet[str] = 
         if _fails(field.validator, field, value) is not None:
             words = _why(field.validator, field, value, repr(field.name))
             if field.name in secret:
-                if not isinstance(value, str) or value_text(value) not in words:
+                if not isinstance(value, str) or not value:
                     return f"{field.name!r} is refused by its validator ({mask}: the field is secret)"
-                words = re.sub(r" \(length \d+\)$", "", words.replace(value_text(value), mask))
+                for shown in (value_text(value), value):  # the value as quoted, then as the plugin may write it
+                    words = words.replace(shown, mask)
+                words = re.sub(r" \(length \d+\)$", "", words)
                 words += " (the value is not shown: the field is secret)"
             return words
     return None
