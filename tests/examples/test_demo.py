@@ -9,6 +9,7 @@ failing section is one clear line, not a traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
