@@ -5,10 +5,18 @@ Platform's own pluggy ``PluginManager`` (which validates every hookimpl against
 its hookspec), checks that it implements exactly the extension points its
 manifest declares, and imports its config class.  Any failure marks the plugin
 ``failed`` with the reason and unregisters it; nothing propagates.
+
+Discovery and loading happen under one lock: a Platform is shared by threads (a
+gateway's workers and its event loop), and two threads loading the same plugin
+at once would register it twice -- the second registration fails, marks the
+plugin failed and the plan being compiled leaves it out (for a ``first`` point:
+a ``None`` answer, cached with the plan).  Once loaded, a plugin is returned
+without taking the lock.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -57,16 +65,19 @@ class PluginCatalog:
         self._loaded: dict[str, LoadedPlugin] = {}
         self._objects: dict[str, Any] = {}  # in-process plugins: name -> object
         self._config_classes: dict[str, type] = {}  # in-process plugins' config classes
+        #: discovery, loading and adding: one thread at a time (re-entrant: load -> require -> _all)
+        self._lock = threading.RLock()
 
     # -- metadata --------------------------------------------------------------
     def _all(self) -> dict[str, PluginInfo]:
-        if self._infos is None:
-            found = discover(self._api_version, self._path, self._domains) if self._discover else []
-            infos = {info.name: info for info in found}
-            if self._infos is not None:  # pragma: no cover - re-entrancy guard
-                infos.update(self._infos)
-            self._infos = infos
-        return self._infos
+        infos = self._infos
+        if infos is not None:
+            return infos
+        with self._lock:  # discovered once, by one thread
+            if self._infos is None:
+                found = discover(self._api_version, self._path, self._domains) if self._discover else []
+                self._infos = {info.name: info for info in found}
+            return self._infos
 
     def infos(self) -> list[PluginInfo]:
         """All known plugins, sorted by name (metadata only; nothing is imported)."""
@@ -87,20 +98,28 @@ class PluginCatalog:
 
     def add(self, info: PluginInfo, obj: Any, config_class: type | None = None) -> PluginInfo:
         """Add an in-process plugin (tests, benchmarks, embedding applications)."""
-        self._all()[info.name] = info
-        self._objects[info.name] = obj
-        if config_class is not None:
-            self._config_classes[info.name] = config_class
-        else:
-            self._config_classes.pop(info.name, None)
-        self._loaded.pop(info.name, None)
-        return self.load_quietly(info.name)
+        with self._lock:
+            self._all()[info.name] = info
+            self._objects[info.name] = obj
+            if config_class is not None:
+                self._config_classes[info.name] = config_class
+            else:
+                self._config_classes.pop(info.name, None)
+            self._loaded.pop(info.name, None)
+            return self.load_quietly(info.name)
 
     # -- loading -----------------------------------------------------------------
     def load(self, name: str) -> LoadedPlugin:
         """The loaded plugin, importing it on first use; raises PluginUnavailable if it cannot run."""
         loaded = self._loaded.get(name)
         if loaded is not None:
+            return loaded
+        with self._lock:
+            return self._load_locked(name)
+
+    def _load_locked(self, name: str) -> LoadedPlugin:
+        loaded = self._loaded.get(name)
+        if loaded is not None:  # another thread loaded it while this one waited
             return loaded
         info = self.require(name)
         if info.status != OK:
