@@ -125,3 +125,63 @@ def test_call_arguments_checks_names_and_converts():
 def test_invalid_json_is_one_clear_line():
     with pytest.raises(UserError, match=r"--input: invalid JSON: Expecting .* at line 1 column"):
         parse_json("{sku: 1}", source="--input")
+
+
+# -- compiled converters: the same answers and errors as the general conversion ----------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from zhongtai.core import jsonio  # noqa: E402
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.sampled_from(["", "a", "12.50", "2025-06-18", "red"])
+    | st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["sku", "quantity", "channel", "lines", "tags", "amount", "at", "colour", "x"]), inner,
+        max_size=4),
+    max_leaves=12,
+)
+
+
+def _contract_types() -> list[Any]:
+    """Every argument type of every extension point the kernel and the installed packages declare."""
+    from zhongtai.core.runtime.platform import Platform
+
+    platform = Platform("sqlite://", refresh_interval=0)
+    try:
+        found = {tp for point in platform.extension_points.values() for tp in point.argument_types.values()}
+    finally:
+        platform.close()
+    return sorted(found, key=repr)
+
+
+TYPES = [Order, Line, Mapping[str, Decimal], tuple[Line, ...], list[int], Decimal | None, Literal["a", "b"],
+         frozenset[str], Colour, dt.date, int, bool, str, float, Any, *_contract_types()]
+
+
+def _outcome(function: Any, value: Any) -> tuple[str, Any]:
+    try:
+        return "ok", function(value)
+    except jsonio._Error as exc:
+        return "error", (exc.path, exc.message)
+
+
+@settings(max_examples=400, deadline=None)
+@given(tp=st.sampled_from(TYPES), value=JSON_VALUES)
+def test_a_compiled_converter_answers_and_fails_like_the_general_conversion(tp: Any, value: Any) -> None:
+    compiled = _outcome(jsonio.converter(tp), value)
+    general = _outcome(lambda v: jsonio._convert(v, tp, ""), value)
+    assert compiled == general
+
+
+@pytest.mark.parametrize(("data", "error"), [
+    ({"channel": "app", "lines": [{"sku": "a", "quantity": 1}, {"sku": "b", "quantity": "two"}]},
+     'order.lines[1].quantity: expected an integer, got "two"'),
+    ({"channel": "app", "lines": [], "colour": "green"}, "order.colour: expected one of"),
+    ({"channel": "app", "lines": [{"sku": "a"}]}, "order.lines[0].quantity: required field of Line is missing"),
+    ({"channel": "app", "lines": [{"sku": "a", "quantity": 0}]}, "order.lines[0]: invalid Line: "),
+])
+def test_compiled_errors_name_the_whole_path(data: Any, error: str) -> None:
+    with pytest.raises(UserError) as caught:
+        from_json(data, Order, path="order")
+    assert caught.value.message.startswith(error)

@@ -67,9 +67,160 @@ class _Error(Exception):
 def from_json(value: Any, tp: Any, *, path: str = "value") -> Any:
     """Convert the JSON *value* into an instance of *tp* (see the module docstring)."""
     try:
-        return _convert(value, tp, path)
-    except _Error as exc:
-        raise UserError(f"{exc.path}: {exc.message}") from None
+        return converter(tp)(value)
+    except _Error as exc:  # exc.path is relative to the value: "", ".request", "[2].sku" ...
+        raise UserError(f"{path}{exc.path}: {exc.message}") from None
+
+
+Converter = typing.Callable[[Any], Any]
+
+
+def converter(tp: Any) -> Converter:
+    """A function converting a JSON value to *tp*, built once per type (the gateway's hot path).
+
+    It does what :func:`from_json` does -- the same results, the same errors --
+    without re-inspecting *tp* on every value: attrs fields, item and key types
+    are resolved when the converter is built.  A bad value raises the internal
+    ``_Error`` with its path relative to the value; :func:`from_json` turns it
+    into the :class:`UserError`.  Paths are built only on failure.
+    """
+    try:
+        return _compiled(tp)
+    except TypeError:  # an unhashable annotation: no cache, the general conversion
+        return functools.partial(_convert, tp=tp, path="")
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(tp: Any) -> Converter:
+    if tp is Any or tp is None or tp is attrs.NOTHING or tp is inspect.Parameter.empty \
+            or isinstance(tp, typing.TypeVar):
+        return _identity
+    if tp in _PLAIN:
+        return _plain_converter(tp)
+    if tp is Decimal:
+        return _decimal
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1 and type(None) in args:
+            return _optional_converter(options[0])
+    elif origin in _MAPPINGS and args:
+        return _mapping_converter(args[0], args[1] if len(args) == 2 else Any)
+    elif origin in (list, Sequence, typing.Sequence) or (origin is tuple and len(args) == 2 and args[1] is Ellipsis):
+        return _sequence_converter(args[0] if args else Any, list if origin is list else tuple)
+    elif origin is None and isinstance(tp, type) and attrs.has(tp):
+        return _attrs_converter(tp)
+
+    def general(value: Any) -> Any:  # everything else: Literal, sets, fixed tuples, enums, dates ...
+        return _convert(value, tp, "")
+
+    return general
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _plain_converter(tp: type) -> Converter:
+    def plain(value: Any) -> Any:
+        if type(value) is tp:
+            return value
+        return _convert_class(value, tp, "")
+
+    return plain
+
+
+def _decimal(value: Any) -> Any:
+    if type(value) is Decimal and value.is_finite():
+        return value
+    return _convert_class(value, Decimal, "")
+
+
+def _optional_converter(inner_type: Any) -> Converter:
+    slot: list[Converter] = []  # resolved on first use: a type may refer to itself
+
+    def optional(value: Any) -> Any:
+        if value is None:
+            return None
+        if not slot:
+            slot.append(converter(inner_type))
+        return slot[0](value)
+
+    return optional
+
+
+def _mapping_converter(key_type: Any, value_type: Any) -> Converter:
+    slot: list[Converter] = []
+
+    def mapping(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _Error("", f"expected an object, got {_show(value)}")
+        if not slot:
+            slot.extend((converter(key_type), converter(value_type)))
+        keys, values = slot
+        result = {}
+        for k, v in value.items():
+            try:
+                result[keys(k)] = values(v)
+            except _Error as exc:
+                exc.path = f".{k}{exc.path}"
+                raise
+        return result
+
+    return mapping
+
+
+def _sequence_converter(item_type: Any, kind: type) -> Converter:
+    slot: list[Converter] = []
+
+    def sequence(value: Any) -> Any:
+        if not isinstance(value, list):
+            raise _Error("", f"expected an array, got {_show(value)}")
+        if not slot:
+            slot.append(converter(item_type))
+        item = slot[0]
+        items = []
+        for index, v in enumerate(value):
+            try:
+                items.append(item(v))
+            except _Error as exc:
+                exc.path = f"[{index}]{exc.path}"
+                raise
+        return items if kind is list else tuple(items)
+
+    return sequence
+
+
+def _attrs_converter(tp: type) -> Converter:
+    fields, required = _init_fields(tp)
+    converters: dict[str, Converter] = {}  # filled on first use: a class may refer to itself
+
+    def instance(value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise _Error("", f"expected an object for {tp.__name__}, got {_show(value)}")
+        if not fields.keys() >= value.keys():
+            unknown = sorted(set(value) - set(fields))
+            raise _Error(f".{unknown[0]}", f"unknown field of {tp.__name__} (fields: {', '.join(fields)})")
+        for name in required:
+            if name not in value:
+                raise _Error(f".{name}", f"required field of {tp.__name__} is missing")
+        if not converters:
+            converters.update({name: converter(field_type) for name, field_type in fields.items()})
+        kwargs = {}
+        for name, v in value.items():
+            try:
+                kwargs[name] = converters[name](v)
+            except _Error as exc:
+                exc.path = f".{name}{exc.path}"
+                raise
+        try:
+            return tp(**kwargs)
+        except (TypeError, ValueError) as exc:
+            detail = str(exc).strip().splitlines()
+            raise _Error("", f"invalid {tp.__name__}: {detail[0] if detail else type(exc).__name__}") from None
+
+    return instance
 
 
 def _convert(value: Any, tp: Any, path: str) -> Any:
@@ -228,6 +379,9 @@ def to_json(value: Any) -> Any:
     """A JSON-compatible form of *value* (see the module docstring)."""
     if value is None or isinstance(value, (bool, int, str)):
         return value
+    names = _json_fields(value.__class__)
+    if names is not None:
+        return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
     if isinstance(value, Decimal):
@@ -236,8 +390,6 @@ def to_json(value: Any) -> Any:
         return to_json(value.value)
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
-    if attrs.has(type(value)):
-        return {f.name: to_json(getattr(value, f.name)) for f in attrs.fields(type(value)) if f.repr is not False}
     if isinstance(value, Mapping):
         return {str(to_json(k)): to_json(v) for k, v in value.items()}
     if isinstance(value, (set, frozenset, AbstractSet)):
@@ -246,6 +398,14 @@ def to_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_json(v) for v in value]
     return repr(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_fields(tp: Any) -> tuple[str, ...] | None:
+    """The fields :func:`to_json` writes of attrs class *tp* (``None``: not an attrs class) -- once per class."""
+    if not attrs.has(tp):
+        return None
+    return tuple(f.name for f in attrs.fields(tp) if f.repr is not False)
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:
@@ -264,8 +424,9 @@ def call_arguments(point: Any, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         expected = ", ".join(inputs) or "none"
         raise UserError(f"--input must be a JSON object with the inputs of {point.name} ({expected})")
-    unknown = sorted(set(data) - set(inputs))
+    unknown = [key for key in data if key not in inputs]
     if unknown:
+        unknown.sort()
         raise UserError(f"{point.name} has no input {unknown[0]!r} (inputs: {', '.join(inputs) or 'none'})")
     arguments: dict[str, Any] = {}
     for name in inputs:
