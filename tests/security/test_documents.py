@@ -166,3 +166,14 @@ def test_parse_body_for_http_front_ends() -> None:
         documents.parse_body(b" " * (documents.MAX_DOCUMENT_BYTES + 1))
     with pytest.raises(UserError, match="not a UTF-8"):
         documents.parse_body(b"\xff\xfe")
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_nesting_limit_is_exact_whether_or_not_the_walk_is_skipped(exact: bool) -> None:
+    """64 levels pass and 65 fail, also when brackets inside strings make the bracket count misleading."""
+    assert documents.parse_json("[" * 64 + "]" * 64, exact_numbers=exact) is not None
+    with pytest.raises(UserError, match="nested deeper than 64 levels"):
+        documents.parse_json("[" * 65 + "]" * 65, exact_numbers=exact)
+    padded = '["' + "[" * 100 + '", ' + "[" * 63 + "]" * 63 + "]"  # 64 levels in all
+    assert documents.parse_json(padded, exact_numbers=exact)[0] == "[" * 100
+    assert documents.parse_body(b'{"a": [1.25, {"b": null}]}') == {"a": [documents.Decimal("1.25"), {"b": None}]}

@@ -143,18 +143,29 @@ def _bounded_float(text: str) -> float:
     return float(text)
 
 
+#: JSON decoders within the limits, by *exact_numbers* (built once: ``json.loads`` builds one per call)
+_DECODERS = {exact: json.JSONDecoder(parse_float=_bounded_decimal if exact else _bounded_float,
+                                     parse_int=_bounded_int, parse_constant=_refuse_constant)
+             for exact in (False, True)}
+
+
 def parse_json(text: str, *, source: str = "input", exact_numbers: bool = False) -> Any:
     """Parse JSON within the limits; with *exact_numbers*, non-integer numbers become ``Decimal``."""
     check_size(len(text), source=source)
     try:
-        value = json.loads(text, parse_float=_bounded_decimal if exact_numbers else _bounded_float,
-                           parse_int=_bounded_int, parse_constant=_refuse_constant)
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = _DECODERS[exact_numbers].decode(text)
     except json.JSONDecodeError as exc:
         raise UserError(f"{source}: invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise _too_deep(source) from None
     except ValueError as exc:  # a number too long, NaN or Infinity
         raise DocumentLimitError(f"{source}: invalid JSON: {str(exc).splitlines()[0]}") from None
+    if exact_numbers and text.count("{") + text.count("[") <= MAX_DEPTH:
+        # JSON gives string keys, finite Decimals (the hooks refuse the rest) and no more containers
+        # than brackets: nothing for plain_data to refuse or change (the gateway's hot path)
+        return value
     return plain_data(value, source=source)
 
 
