@@ -13,10 +13,11 @@ it has been serving the last good plans.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
@@ -30,8 +31,9 @@ from zhongtai.core import telemetry
 from zhongtai.core.errors import NotFound, UserError, ZhongtaiError
 from zhongtai.core.identity import validate_code
 from zhongtai.core.runtime.platform import Platform
-from zhongtai.gateway import problems
+from zhongtai.gateway import exchange, problems
 from zhongtai.gateway.auth import Authenticator, Principal
+from zhongtai.gateway.exchange import JSON_TYPE, Answer, Exchange, Receive, Scope, Send
 from zhongtai.gateway.httpmetrics import HttpMetrics
 from zhongtai.gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from zhongtai.gateway.idempotency import IdempotencyStore, Stored
@@ -46,7 +48,7 @@ log = logging.getLogger("zhongtai.gateway")
 BUSINESS_HEADER = "x-zhongtai-business"
 #: Request attributes for ``identity.resolve``, each from header ``X-Zhongtai-<Name>``.
 ATTRIBUTES = ("channel", "app", "store", "terminal", "host")
-JSON_TYPE = "application/json"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps builds one per call
 #: W3C Trace Context request headers a traced gateway continues (docs/observability.md).
 TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
@@ -74,126 +76,124 @@ class Gateway:
 
     # -- the pipeline --------------------------------------------------------------------
     def route(self, operation: Operation) -> Route:
-        """A Starlette route serving *operation* through the pipeline."""
+        """A Starlette route serving *operation* through the pipeline (a plain ASGI endpoint)."""
+        return Route(operation.path, OperationEndpoint(self, operation), methods=[operation.method],
+                     name=operation.operation_id)
 
-        async def endpoint(request: Request) -> Response:
-            return await self.serve(operation, request)
-
-        return Route(operation.path, endpoint, methods=[operation.method], name=operation.operation_id)
-
-    async def serve(self, operation: Operation, request: Request) -> Response:
+    async def serve(self, operation: Operation, request: Exchange) -> Answer:
+        """*operation*'s answer to *request*: every error a problem document, the registry revision in a header."""
         started = time.perf_counter()
         tracer = telemetry.tracer()
         if tracer is None:
-            response = await self._answer(operation, request)
+            answer = await self._answer(operation, request)
         else:
-            response = await self._traced(tracer, operation, request)
-        self._describe_registry(response)
-        self.http_metrics.observe(operation.operation_id, request.method, response.status_code,
+            answer = await self._traced(tracer, operation, request)
+        self._describe_registry(answer)
+        self.http_metrics.observe(operation.operation_id, request.method, answer.status,
                                   time.perf_counter() - started)
-        return response
+        return answer
 
-    async def _answer(self, operation: Operation, request: Request) -> Response:
-        """The operation's response, every error mapped to a problem document."""
+    async def _answer(self, operation: Operation, request: Exchange) -> Answer:
+        """The operation's answer, every error mapped to a problem document.
+
+        In order: catch up with the registry if a check is due, authenticate,
+        check the token's scope, take one request from its rate budget, read a
+        bounded JSON body, honour ``Idempotency-Key``, then run the operation.
+        """
         try:
-            return await self._serve(operation, request)
+            if self.platform.poll_due():
+                await anyio.to_thread.run_sync(self.platform.poll)
+            principal = self.auth.cached(request)
+            if principal is None:
+                principal = await anyio.to_thread.run_sync(self.auth.verify, request)
+            if self.auth.touch_due(principal):
+                _background(self.auth.touch, principal)
+            principal.require_scope(operation.scope)
+            self.limiter.take(principal.key)
+            if operation.method != "POST":
+                return await self._run(operation, request, principal, None)
+            raw = await read_body(request, self.body_limit)
+            body = _parse_body(request, raw)
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is None:
+                return await self._run(operation, request, principal, body)
+            return await self._idempotent(operation, request, principal, body, raw, key)
         except Problem as problem:
-            return problems.response(problem, request.url.path)
+            return problems.answer(problem, request.path)
         except ZhongtaiError as exc:
-            return problems.response(problems.from_error(exc), request.url.path)
+            return problems.answer(problems.from_error(exc), request.path)
         except ClientDisconnect:  # nobody is listening any more; nothing to log
-            return problems.response(Problem(400, "the client disconnected"), request.url.path)
+            return problems.answer(Problem(400, "the client disconnected"), request.path)
         except Exception:  # a bug: logged here, never shown to the client
-            log.exception("unexpected error serving %s %s", request.method, request.url.path)
-            return problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
+            log.exception("unexpected error serving %s %s", request.method, request.path)
+            return problems.answer(Problem(500, "internal error; see the gateway's log"), request.path)
 
-    async def _traced(self, tracer: Any, operation: Operation, request: Request) -> Response:
+    async def _traced(self, tracer: Any, operation: Operation, request: Exchange) -> Answer:
         """:meth:`_answer` in an HTTP server span continuing the caller's W3C ``traceparent``, if any."""
         parent = telemetry.extract({name: request.headers[name] for name in TRACE_HEADERS if name in request.headers})
         attributes = {"http.request.method": request.method, "http.route": operation.path,
-                      "url.path": request.url.path, "url.scheme": request.url.scheme,
+                      "url.path": request.path, "url.scheme": request.scheme,
                       "zhongtai.operation": operation.operation_id}
         with telemetry.span(tracer, f"{request.method} {operation.path}", attributes, kind=SpanKind.SERVER,
                             context=parent) as span:
-            response = await self._answer(operation, request)
-            span.set_attribute("http.response.status_code", response.status_code)
-            if response.status_code >= 500:
+            answer = await self._answer(operation, request)
+            span.set_attribute("http.response.status_code", answer.status)
+            if answer.status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
-                span.set_attribute(telemetry.ERROR_TYPE, str(response.status_code))
-            return response
+                span.set_attribute(telemetry.ERROR_TYPE, str(answer.status))
+            return answer
 
     async def poll(self) -> None:
         """Catch up with the registry when a check is due, off the event loop."""
         if self.platform.poll_due():
             await anyio.to_thread.run_sync(self.platform.poll)
 
-    async def authenticate(self, request: Request) -> Principal:
-        principal = self.auth.cached(request)
-        if principal is None:
-            principal = await anyio.to_thread.run_sync(self.auth.verify, request)
-        if self.auth.touch_due(principal):
-            _background(self.auth.touch, principal)
-        return principal
-
-    async def _serve(self, operation: Operation, request: Request) -> Response:
-        await self.poll()
-        principal = await self.authenticate(request)
-        principal.require_scope(operation.scope)
-        self.limiter.take(principal.key)
-        raw = b""
-        body: Any = None
-        if operation.method == "POST":
-            raw = await read_body(request, self.body_limit)
-            body = _parse_body(request, raw)
-        key = request.headers.get(IDEMPOTENCY_HEADER) if operation.method == "POST" else None
-        if key is not None:
-            self.idempotency.check_key(key)
-            fingerprint = self.idempotency.fingerprint(request.method, request.url.path, raw)
-            replay = await anyio.to_thread.run_sync(self.idempotency.begin, principal.key, key, fingerprint)
-            if replay is not None:
-                return Response(replay.body, replay.status, {**replay.headers, "Idempotent-Replayed": "true"},
-                                media_type=replay.media_type)
+    async def _idempotent(self, operation: Operation, request: Exchange, principal: Principal, body: Any,
+                          raw: bytes, key: str) -> Answer:
+        """:meth:`_run` once per ``Idempotency-Key``: a retry gets the first answer (or a problem while it runs)."""
+        self.idempotency.check_key(key)
+        fingerprint = self.idempotency.fingerprint(request.method, request.path, raw)
+        replay = await anyio.to_thread.run_sync(self.idempotency.begin, principal.key, key, fingerprint)
+        if replay is not None:
+            return Answer(replay.body, replay.status, {**replay.headers, "Idempotent-Replayed": "true"},
+                          replay.media_type)
         stored: Stored | None = None
         try:
-            response = await self._run(operation, request, principal, body)
-            if response.status_code < 500:
-                stored = Stored(response.status_code, _kept_headers(response), bytes(response.body),
-                                response.media_type or JSON_TYPE)
-            return response
+            answer = await self._run(operation, request, principal, body)
+            if answer.status < 500:
+                stored = Stored(answer.status, _kept_headers(answer), answer.body, answer.media_type or JSON_TYPE)
+            return answer
         except Problem as problem:
             if problem.status not in (401, 429) and problem.status < 500:
-                stored = _stored_problem(problem, request.url.path)
+                stored = _stored_problem(problem, request.path)
             raise
         except ZhongtaiError as exc:
             mapped = problems.from_error(exc)
             if mapped.status < 500:
-                stored = _stored_problem(mapped, request.url.path)
+                stored = _stored_problem(mapped, request.path)
             raise
         finally:
-            if key is not None:
-                await anyio.to_thread.run_sync(self.idempotency.finish, principal.key, key, stored)
+            await anyio.to_thread.run_sync(self.idempotency.finish, principal.key, key, stored)
 
-    async def _run(self, operation: Operation, request: Request, principal: Principal, body: Any) -> Response:
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        query = dict(request.query_params)
-        path_params = dict(request.path_params)
-
-        def work() -> Reply | Any:
-            business = self.business_of(headers, principal, operation.scope) if operation.business else None
-            call = Call(self.platform, principal, business, body, path_params, query, headers)
-            if business is None:
-                return operation.handler(call)
-            telemetry.tag_business(business)
-            with telemetry.business_scope(business):
-                return operation.handler(call)
-
+    async def _run(self, operation: Operation, request: Exchange, principal: Principal, body: Any) -> Answer:
+        """Resolve the business and run the handler: on the event loop for inline operations, else in a thread."""
         if operation.inline and self.platform.serving()[0] is not None:  # never loading on the loop
-            reply = work()
+            reply = self._work(operation, request, principal, body)
         else:
-            reply = await self._threaded(work)
+            reply = await self._threaded(functools.partial(self._work, operation, request, principal, body))
         if not isinstance(reply, Reply):
             reply = Reply(reply)
-        return self._response(operation, request, reply)
+        return self._answer_of(operation, request, reply)
+
+    def _work(self, operation: Operation, request: Exchange, principal: Principal, body: Any) -> Reply | Any:
+        headers = request.headers
+        business = self.business_of(headers, principal, operation.scope) if operation.business else None
+        call = Call(self.platform, principal, business, body, request.path_params, request.query, headers)
+        if business is None or not telemetry.observing():
+            return operation.handler(call)
+        telemetry.tag_business(business)
+        with telemetry.business_scope(business):
+            return operation.handler(call)
 
     async def _threaded(self, work: Any) -> Any:
         """*work()* in a worker thread under the request time limit (504 when it runs out)."""
@@ -204,25 +204,27 @@ class Gateway:
             raise Problem(504, f"no answer within {self.settings.request_timeout:g} s (a change may still "
                                "complete; retry with the same Idempotency-Key)", slug="timeout") from None
 
-    def _response(self, operation: Operation, request: Request, reply: Reply) -> Response:
-        if operation.conditional and "etag" in {k.lower() for k in reply.headers}:
-            etag = next(v for k, v in reply.headers.items() if k.lower() == "etag")
-            if request.headers.get("if-none-match") in (etag, "*"):
-                return Response(status_code=304, headers=dict(reply.headers))
+    @staticmethod
+    def _answer_of(operation: Operation, request: Exchange, reply: Reply) -> Answer:
+        if operation.conditional:
+            etag = next((v for k, v in reply.headers.items() if k.lower() == "etag"), None)
+            if etag is not None and request.headers.get("if-none-match") in (etag, "*"):
+                return Answer(b"", 304, reply.headers, None)
         if reply.media_type is None:
-            content = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
-            return Response(content, reply.status, dict(reply.headers), media_type=JSON_TYPE)
+            return Answer(_ENCODER.encode(reply.body).encode(), reply.status, reply.headers)
         data = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
-        return Response(data, reply.status, dict(reply.headers), media_type=reply.media_type)
+        return Answer(data, reply.status, reply.headers, reply.media_type)
 
-    def business_of(self, headers: dict[str, str], principal: Principal, scope: str) -> str:
+    def business_of(self, headers: Mapping[str, str], principal: Principal, scope: str) -> str:
         """The business a request is for: the header, else ``identity.resolve`` in the token's subtree."""
         code = headers.get(BUSINESS_HEADER)
         if code is not None:
-            validate_code(code.strip())
             code = code.strip()
+            known = code in self.platform.snapshot.businesses  # a known code is a valid one
+            if not known:
+                validate_code(code)
             principal.require(scope, code)
-            if code not in self.platform.snapshot.businesses:
+            if not known:
                 raise NotFound(f"unknown business {code!r}")
             return code
         attributes = {name: headers[f"x-zhongtai-{name}"] for name in ATTRIBUTES if f"x-zhongtai-{name}" in headers}
@@ -236,15 +238,28 @@ class Gateway:
 
         return resolve(self.platform, scope_business, attributes).code
 
-    def _describe_registry(self, response: Response) -> None:
+    def _describe_registry(self, answer: Answer) -> None:
         revision, stale_since = self.platform.serving()
         if revision is not None:
-            response.headers["X-Zhongtai-Revision"] = str(revision)
+            answer.headers["X-Zhongtai-Revision"] = str(revision)
         if stale_since is not None:
-            response.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
+            answer.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
 
 
-def _parse_body(request: Request, raw: bytes) -> Any:
+class OperationEndpoint:
+    """The ASGI app of one operation's route: an :class:`Exchange` in, the pipeline's :class:`Answer` out."""
+
+    __slots__ = ("gateway", "operation")
+
+    def __init__(self, gateway: Gateway, operation: Operation) -> None:
+        self.gateway = gateway
+        self.operation = operation
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await exchange.send(send, await self.gateway.serve(self.operation, Exchange(scope, receive)))
+
+
+def _parse_body(request: Exchange, raw: bytes) -> Any:
     """The JSON body, read within the limits of every zhongtai document (size, depth, numbers)."""
     if not raw.strip():
         return {}
@@ -257,13 +272,13 @@ def _parse_body(request: Request, raw: bytes) -> Any:
     return parse_body(raw, source="request body", exact_numbers=True)
 
 
-def _kept_headers(response: Response) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+def _kept_headers(answer: Answer) -> dict[str, str]:
+    return {k: v for k, v in answer.headers.items() if k.lower() not in ("content-length", "content-type")}
 
 
 def _stored_problem(problem: Problem, instance: str) -> Stored:
-    response = problems.response(problem, instance)
-    return Stored(problem.status, _kept_headers(response), bytes(response.body), problems.MEDIA_TYPE)
+    answer = problems.answer(problem, instance)
+    return Stored(problem.status, _kept_headers(answer), answer.body, problems.MEDIA_TYPE)
 
 
 def _background(function: Any, *args: Any) -> None:
@@ -276,7 +291,7 @@ def _background(function: Any, *args: Any) -> None:
 def create_app(
     database_url: str | None = None, *, platform: Platform | None = None, settings: GatewaySettings | None = None,
     plugin_path: Sequence[str] | None = None, extra_operations: Iterable[Operation] = (),
-) -> Starlette:
+) -> GatewayApp:
     """The gateway as an ASGI app for *database_url* (default ``$ZHONGTAI_DATABASE_URL``).
 
     :param platform: serve this Platform instead of creating one (tests, embedding).
@@ -312,14 +327,41 @@ def create_app(
         log.exception("unexpected error serving %s %s", request.method, request.url.path)
         return problems.response(Problem(500, "internal error; see the gateway's log"), request.url.path)
 
-    app = Starlette(routes=app_routes, middleware=middleware,
-                    exception_handlers={404: not_found, 405: not_allowed, 500: crashed},
-                    lifespan=routes.lifespan(gateway))
+    app = GatewayApp(routes=app_routes, middleware=middleware,
+                     exception_handlers={404: not_found, 405: not_allowed, 500: crashed},
+                     lifespan=routes.lifespan(gateway))
     app.state.gateway = gateway
+    if not middleware:  # the lane skips middleware, so it opens only when there is none (CORS off)
+        app.lane = {path: OperationEndpoint(gateway, op) for path, op in points.items()}
     return app
 
 
-def create_app_from_env() -> Starlette:
+class GatewayApp(Starlette):
+    """Starlette with one fast lane: ``POST /v1/points/<name>`` goes straight to the pipeline.
+
+    The point calls are the gateway's hot path; Starlette's middleware stack,
+    router and exception middleware cost about as much as a whole bare endpoint
+    (benchmarks/gateway.py), and the pipeline already answers every error
+    itself.  Every other request -- and every point call while middleware such
+    as CORS is configured -- takes the ordinary Starlette route, which serves
+    the same operations through the same pipeline.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: the point operations' endpoints by path (empty: every request takes the Starlette route)
+        self.lane: dict[str, OperationEndpoint] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.lane.get(scope["path"])
+            if endpoint is not None:
+                await endpoint(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
+def create_app_from_env() -> GatewayApp:
     """The factory ``zhongtai serve`` gives uvicorn: every setting from the environment.
 
     Plugins are discovered on ``$ZHONGTAI_PLUGIN_PATH`` when set (as the CLI does), else on ``sys.path``.

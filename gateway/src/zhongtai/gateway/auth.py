@@ -29,9 +29,8 @@ from zhongtai.core.errors import PermissionDenied, Unauthenticated, UserError
 from zhongtai.gateway.settings import GatewaySettings
 
 if TYPE_CHECKING:
-    from starlette.requests import Request
-
     from zhongtai.core.runtime.platform import Platform
+    from zhongtai.gateway.exchange import Exchange
 
 log = logging.getLogger("zhongtai.gateway")
 
@@ -81,7 +80,7 @@ class Authenticator:
         self._touched: dict[str, float] = {}
         self._clock = clock
 
-    def cached(self, request: Request) -> Principal | None:
+    def cached(self, request: Exchange) -> Principal | None:
         """The principal of *request* if it is known without reading the registry, else ``None``.
 
         Raises :class:`Unauthenticated` for a missing or malformed credential or an expired token.
@@ -105,7 +104,7 @@ class Authenticator:
             raise Unauthenticated(f"API token {principal.token.id} is {state}")
         return principal
 
-    def verify(self, request: Request) -> Principal:
+    def verify(self, request: Exchange) -> Principal:
         """Read the token from the registry (blocking: call it from a worker thread)."""
         header = request.headers.get("authorization", "")
         bearer = header.partition(" ")[2].strip()
@@ -140,13 +139,12 @@ class Authenticator:
         snapshot = self.platform._snapshot
         return snapshot.revision if snapshot is not None else None
 
-    def _sso(self, request: Request) -> Principal | None:
+    def _sso(self, request: Exchange) -> Principal | None:
         header = self.settings.trusted_user_header
         if not header:
             return None
-        user = request.headers.get(header)
-        client = request.client.host if request.client else ""
-        if user is None or client not in self.settings.trusted_proxies:
+        user = request.headers.get(header.lower())
+        if user is None or request.client not in self.settings.trusted_proxies:
             return None
         user = user.strip()
         if not user or len(user) > 200:

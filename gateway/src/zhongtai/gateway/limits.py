@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from zhongtai.gateway.problems import Problem
 
 if TYPE_CHECKING:
-    from starlette.requests import Request
+    from zhongtai.gateway.exchange import Exchange
 
 
 class RateLimiter:
@@ -45,7 +45,7 @@ class RateLimiter:
                 self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Exchange, limit: int) -> bytes:
     """The request body, refusing (413) more than *limit* bytes before reading them all."""
     declared = request.headers.get("content-length")
     if declared is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from starlette.responses import Response
 
 from zhongtai.core import errors
+from zhongtai.gateway.exchange import Answer
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -62,8 +63,8 @@ def from_error(exc: errors.ZhongtaiError) -> Problem:
     return Problem(500, "internal error", slug="internal-error")
 
 
-def response(problem: Problem, instance: str = "", headers: Mapping[str, str] | None = None) -> Response:
-    """The ``application/problem+json`` response for *problem*."""
+def answer(problem: Problem, instance: str = "") -> Answer:
+    """The ``application/problem+json`` answer for *problem*."""
     body: dict[str, Any] = {
         "type": f"urn:zhongtai:problem:{problem.slug}",
         "title": HTTPStatus(problem.status).phrase,
@@ -73,8 +74,13 @@ def response(problem: Problem, instance: str = "", headers: Mapping[str, str] | 
     if instance:
         body["instance"] = instance
     body.update(problem.extra)
-    return Response(json.dumps(body, ensure_ascii=False), status_code=problem.status, media_type=MEDIA_TYPE,
-                    headers={**problem.headers, **(headers or {})})
+    return Answer(json.dumps(body, ensure_ascii=False).encode(), problem.status, problem.headers, MEDIA_TYPE)
+
+
+def response(problem: Problem, instance: str = "") -> Response:
+    """:func:`answer` as a Starlette response (for the framework's own 404/405/500 handlers)."""
+    done = answer(problem, instance)
+    return Response(done.body, status_code=done.status, media_type=MEDIA_TYPE, headers=done.headers)
 
 
 def schema() -> dict[str, Any]:

@@ -19,8 +19,10 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import BaseRoute, Route
 
 from zhongtai.core.errors import RegistryError
-from zhongtai.gateway import admin, events, points
+from zhongtai.gateway import admin, events, exchange, points, problems
+from zhongtai.gateway.exchange import Exchange, Receive, Scope, Send
 from zhongtai.gateway.operations import ROUTES_GROUP, Operation
+from zhongtai.gateway.problems import Problem
 from zhongtai.gateway.schemas import SchemaBuilder
 from zhongtai.gateway.settings import GatewaySettings
 
@@ -44,19 +46,29 @@ POINTS_PREFIX = "/v1/points/"
 
 def points_route(gateway: Gateway, operations: dict[str, Operation]) -> Route:
     """One route for every ``/v1/points/<name>``: a dictionary lookup instead of a regex per point."""
-    from zhongtai.gateway import problems
-    from zhongtai.gateway.problems import Problem
+    return Route(POINTS_PREFIX + "{name}", PointsEndpoint(gateway, operations), methods=["POST"], name="points")
 
-    async def endpoint(request: Request) -> Response:
-        operation = operations.get(request.url.path)
+
+class PointsEndpoint:
+    """The ASGI app of ``/v1/points/<name>``: the point's operation through the pipeline, or a 404 problem."""
+
+    __slots__ = ("gateway", "operations")
+
+    def __init__(self, gateway: Gateway, operations: dict[str, Operation]) -> None:
+        self.gateway = gateway
+        self.operations = operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Exchange(scope, receive)
+        operation = self.operations.get(request.path)
         if operation is None:
-            known = ", ".join(sorted(op.path.removeprefix(POINTS_PREFIX) for op in operations.values()))
-            name = request.path_params["name"]
-            return problems.response(Problem(404, f"unknown extension point {name[:100]!r} (known: {known})"),
-                                     request.url.path)
-        return await gateway.serve(operation, request)
-
-    return Route(POINTS_PREFIX + "{name}", endpoint, methods=["POST"], name="points")
+            known = ", ".join(sorted(op.path.removeprefix(POINTS_PREFIX) for op in self.operations.values()))
+            name = request.path.removeprefix(POINTS_PREFIX)
+            answer = problems.answer(Problem(404, f"unknown extension point {name[:100]!r} (known: {known})"),
+                                     request.path)
+        else:
+            answer = await self.gateway.serve(operation, request)
+        await exchange.send(send, answer)
 
 
 def package_operations(platform: Platform, schemas: SchemaBuilder,

@@ -1,0 +1,98 @@
+"""One HTTP exchange as the gateway's pipeline sees it, on plain ASGI.
+
+The pipeline (:mod:`zhongtai.gateway.app`) serves every API operation from an
+:class:`Exchange` -- method, path, headers read once from the ASGI scope, the
+query parsed only when asked for -- and answers with an :class:`Answer`, the
+status, headers and body bytes that :func:`send` writes.  No framework request
+or response objects are built per request: the gateway's hot path
+(``POST /v1/points/<name>``) is dominated by exactly that kind of cost (see
+benchmarks/gateway.py), and operations never needed them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+JSON_TYPE = "application/json"
+#: Statuses that never carry a body (RFC 9110), so no Content-Length or Content-Type either.
+_BODILESS = frozenset((204, 304))
+
+
+class Exchange:
+    """The request half: what the scope says, read once.  ``headers`` keys are lower case; the first of
+    repeated headers wins.  ``body`` is set by the pipeline once it has read (and bounded) it."""
+
+    __slots__ = ("_query", "client", "headers", "method", "path", "path_params", "query_string", "receive",
+                 "scheme")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.receive = receive
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name not in headers:
+                headers[name] = raw_value.decode("latin-1")
+        self.headers = headers
+        self.query_string: bytes = scope.get("query_string", b"")
+        self._query: dict[str, str] | None = None
+        self.path_params: Mapping[str, str] = scope.get("path_params") or {}
+        client = scope.get("client")
+        self.client: str = client[0] if client else ""
+        self.scheme: str = scope.get("scheme", "http")
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query parameters (the last of repeated names wins)."""
+        if self._query is None:
+            self._query = dict(parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True)) \
+                if self.query_string else {}
+        return self._query
+
+
+class Answer:
+    """The response half: status, headers (names as given) and the body bytes of *media_type*."""
+
+    __slots__ = ("body", "headers", "media_type", "status")
+
+    def __init__(self, body: bytes, status: int = 200, headers: Mapping[str, str] | None = None,
+                 media_type: str | None = JSON_TYPE) -> None:
+        self.body = body
+        self.status = status
+        self.headers: dict[str, str] = dict(headers) if headers else {}
+        self.media_type = media_type
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The header list ASGI sends: Content-Type and Content-Length first (none for 204 and 304)."""
+        raw: list[tuple[bytes, bytes]] = []
+        if self.status not in _BODILESS:
+            if self.media_type is not None:
+                media = self.media_type
+                if media.startswith("text/") and "charset" not in media:
+                    media += "; charset=utf-8"
+                raw.append((b"content-type", media.encode("latin-1")))
+            raw.append((b"content-length", str(len(self.body)).encode("latin-1")))
+        for name, value in self.headers.items():
+            lower = name.lower()
+            if lower not in ("content-length", "content-type"):
+                raw.append((lower.encode("latin-1"), value.encode("latin-1")))
+        return raw
+
+    def header(self, name: str) -> str | None:
+        """The value of header *name* (any case), or ``None``."""
+        lower = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == lower), None)
+
+
+async def send(send: Send, answer: Answer) -> None:
+    """Write *answer* through the ASGI *send* callable (a 204/304 without a body)."""
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.raw_headers()})
+    await send({"type": "http.response.body", "body": b"" if answer.status in _BODILESS else answer.body})
