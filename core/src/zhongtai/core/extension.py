@@ -73,6 +73,7 @@ class ExtensionPoint:
     timeout: float | None = None
     domain: str = ""
     _required: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    _inputs: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
     @property
     def summary(self) -> str:
@@ -88,14 +89,15 @@ class ExtensionPoint:
     @property
     def inputs(self) -> tuple[str, ...]:
         """Arguments a caller supplies (``context`` is supplied by the kernel)."""
-        return tuple(a for a in self.arguments if a != "context")
+        return self._inputs
 
     @property
     def required_inputs(self) -> frozenset[str]:
         return self._required
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_required", frozenset(self.inputs))
+        object.__setattr__(self, "_inputs", tuple(a for a in self.arguments if a != "context"))
+        object.__setattr__(self, "_required", frozenset(self._inputs))
 
 
 F = TypeVar("F", bound=Callable[..., Any])

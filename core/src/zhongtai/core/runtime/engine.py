@@ -323,8 +323,8 @@ class Runtime:
     # -- dispatch ------------------------------------------------------------------
     def business(self, code: str) -> BusinessView:
         """A view of *code* whose calls go to exactly its effective plugins."""
-        validate_code(code)
-        if code not in self.snapshot.businesses:
+        if type(code) is not str or code not in self.snapshot.businesses:  # a known code is valid: check the rest
+            validate_code(code)
             raise NotFound(f"unknown business {code!r}")
         return BusinessView(self, code)
 

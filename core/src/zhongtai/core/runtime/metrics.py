@@ -82,14 +82,21 @@ class Meter:
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """*function*, recording each call's latency and whether it raised."""
 
-        def metered(*args: Any) -> Any:
-            started = time.perf_counter()
+        clock, counts, lock = time.perf_counter, self._counts, self._lock
+
+        def metered(*args: Any) -> Any:  # __call__ inlined for the success path: it runs once per plugin per call
+            started = clock()
             try:
                 result = function(*args)
             except BaseException:
-                self(time.perf_counter() - started, True)
+                self(clock() - started, True)
                 raise
-            self(time.perf_counter() - started, False)
+            seconds = clock() - started
+            index = bisect.bisect_left(BUCKETS, seconds)
+            with lock:
+                self.calls += 1
+                self.seconds += seconds
+                counts[index] += 1
             return result
 
         return metered
