@@ -127,3 +127,38 @@ def test_a_zhongtai_call_is_counted_by_zhongtai_stats(sqlite_url):
         zt("call", "channels.authorize", "--business", "shop", "--input", json.dumps(request))
     counted = json.loads(zt("stats", "--format", "json"))
     assert [(s["business"], s["plugin"], s["calls"]) for s in counted] == [("shop", "channels.rules", 2)]
+
+
+def test_a_meter_counts_every_call_from_many_threads_exactly() -> None:
+    """Latencies wait in a buffer and are folded in by readers or when it fills: none is lost or doubled."""
+    import threading
+
+    from zhongtai.core.runtime.metrics import BUCKETS, Meter
+
+    meter = Meter("shop", "pricing.base_price", "p")
+    calls = meter.wrap(lambda x: x)
+    failing = meter.wrap(lambda: 1 / 0)
+    per_thread = Meter.FOLD_EVERY * 3 + 7  # crosses the fold threshold several times
+    barrier = threading.Barrier(4)
+
+    def work() -> None:
+        barrier.wait()
+        for i in range(per_thread):
+            assert calls(i) == i
+            if i % 500 == 0:
+                meter.series()  # readers fold while others append
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(3):
+        try:
+            failing()
+        except ZeroDivisionError:
+            pass
+    series = meter.series()
+    assert (series.calls, series.errors) == (4 * per_thread + 3, 3)
+    assert series.buckets[-1] == series.calls and len(series.buckets) == len(BUCKETS) + 1
+    assert series.seconds > 0
