@@ -63,11 +63,15 @@ def amount_problem(value: Decimal) -> str | None:
         return "must be finite"
     if value.copy_abs() > MAX_AMOUNT:  # copy_abs: no context, so 1e999999999 cannot overflow here
         return f"{value} is beyond the largest amount, {MAX_AMOUNT:,}"
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMALS and value != value.quantize(
-            Decimal(1).scaleb(-MAX_DECIMALS), rounding=decimal.ROUND_DOWN):
+    if value != value.quantize(_QUANTUM, rounding=decimal.ROUND_DOWN, context=_EXACT):
         return f"{value} has more than {MAX_DECIMALS} decimal places"
     return None
+
+
+#: The smallest step an amount may have, and a context wide enough to quantize any amount within
+#: the bounds to it exactly (15 integer digits and 12 decimals), whatever the thread's own context says.
+_QUANTUM = Decimal(1).scaleb(-MAX_DECIMALS)
+_EXACT = decimal.Context(prec=40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 #: The channels every business knows; a business may also use channels of its own
 #: (any lowercase slug such as ``"campus-kiosk"``).
