@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import anyio
+import orjson
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
@@ -28,6 +29,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from zhongtai.core import telemetry
+from zhongtai.core.documents import parse_body
 from zhongtai.core.errors import NotFound, UserError, ZhongtaiError
 from zhongtai.core.identity import validate_code
 from zhongtai.core.runtime.platform import Platform
@@ -48,7 +50,17 @@ log = logging.getLogger("zhongtai.gateway")
 BUSINESS_HEADER = "x-zhongtai-business"
 #: Request attributes for ``identity.resolve``, each from header ``X-Zhongtai-<Name>``.
 ATTRIBUTES = ("channel", "app", "store", "terminal", "host")
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps builds one per call
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(value: Any) -> bytes:
+    """*value* as compact UTF-8 JSON: orjson, or the standard encoder for what orjson refuses (huge integers)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return _ENCODER.encode(value).encode()
+
+
 #: W3C Trace Context request headers a traced gateway continues (docs/observability.md).
 TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
@@ -181,8 +193,8 @@ class Gateway:
             reply = self._work(operation, request, principal, body)
         else:
             reply = await self._threaded(functools.partial(self._work, operation, request, principal, body))
-        if not isinstance(reply, Reply):
-            reply = Reply(reply)
+        if type(reply) is not Reply:  # a plain JSON value: the common case needs no Reply
+            return Answer(_encode(reply))
         return self._answer_of(operation, request, reply)
 
     def _work(self, operation: Operation, request: Exchange, principal: Principal, body: Any) -> Reply | Any:
@@ -211,7 +223,7 @@ class Gateway:
             if etag is not None and request.headers.get("if-none-match") in (etag, "*"):
                 return Answer(b"", 304, reply.headers, None)
         if reply.media_type is None:
-            return Answer(_ENCODER.encode(reply.body).encode(), reply.status, reply.headers)
+            return Answer(_encode(reply.body), reply.status, reply.headers)
         data = reply.body if isinstance(reply.body, bytes) else str(reply.body).encode()
         return Answer(data, reply.status, reply.headers, reply.media_type)
 
@@ -263,12 +275,12 @@ def _parse_body(request: Exchange, raw: bytes) -> Any:
     """The JSON body, read within the limits of every zhongtai document (size, depth, numbers)."""
     if not raw.strip():
         return {}
-    media = request.headers.get("content-type", JSON_TYPE).split(";")[0].strip().lower()
-    if media != JSON_TYPE and not media.endswith("+json"):
-        raise Problem(415, f"send JSON (Content-Type: {JSON_TYPE}), not {media or 'no content type'}",
-                      slug="unsupported-media-type")
-    from zhongtai.core.documents import parse_body
-
+    media = request.headers.get("content-type", JSON_TYPE)
+    if media != JSON_TYPE:
+        media = media.split(";")[0].strip().lower()
+        if media != JSON_TYPE and not media.endswith("+json"):
+            raise Problem(415, f"send JSON (Content-Type: {JSON_TYPE}), not {media or 'no content type'}",
+                          slug="unsupported-media-type")
     return parse_body(raw, source="request body", exact_numbers=True)
 
 

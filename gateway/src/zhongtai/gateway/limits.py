@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from starlette.requests import ClientDisconnect
+
 from zhongtai.gateway.problems import Problem
 
 if TYPE_CHECKING:
@@ -56,8 +58,6 @@ async def read_body(request: Exchange, limit: int) -> bytes:
         if size > limit:
             raise Problem(413, f"request body of {size} bytes is larger than the limit of {limit}",
                           slug="too-large")
-    from starlette.requests import ClientDisconnect
-
     chunks: list[bytes] = []
     total = 0
     while True:  # the ASGI messages themselves: no async generator per request
