@@ -78,3 +78,14 @@ def test_contract_types_enforce_the_bounds() -> None:
         Money(Decimal("1e30"), "CNY")
     with pytest.raises(ValueError, match="at most 1,000,000"):
         CartLine("x", 10**35)
+
+
+def test_the_decimal_places_check_is_exact_at_the_bounds_whatever_the_callers_context() -> None:
+    import decimal
+
+    widest = Decimal("999999999999999.999999999999")  # 15 integer digits, 12 decimals: allowed
+    with decimal.localcontext(decimal.Context(prec=3)):
+        assert amount_problem(widest) is None
+        assert amount_problem(-widest) is None
+        assert "decimal places" in (amount_problem(Decimal("999999999999999.9999999999991")) or "")
+        assert amount_problem(Decimal("0.000000000001")) is None
