@@ -69,7 +69,10 @@ def test_a_second_top_level_business_gets_its_own_price(server, module_registry)
     with server.client(module_registry.call_mall) as mall:
         answer = _price(mall, "mall")
         explained = mall.post(PRICE + "?explain=true", json=PRICE_INPUT, headers={"X-Zhongtai-Business": "mall"})
-        assert answer.json()["result"] == {"amount": "55.00", "currency": "CNY"}, (answer.text, explained.text)
+        metrics = mall.get("/metrics").text  # which plugins ran for mall, if the gateway still answers
+        assert answer.json()["result"] == {"amount": "55.00", "currency": "CNY"}, (
+            answer.text, explained.text, [line for line in metrics.splitlines() if 'business="mall"' in line],
+            server.output()[-3000:])
 
 
 def test_identity_resolution_inside_the_tokens_subtree(server, module_registry):
