@@ -162,3 +162,18 @@ def test_a_meter_counts_every_call_from_many_threads_exactly() -> None:
     assert (series.calls, series.errors) == (4 * per_thread + 3, 3)
     assert series.buckets[-1] == series.calls and len(series.buckets) == len(BUCKETS) + 1
     assert series.seconds > 0
+
+
+def test_gateway_http_metrics_count_every_request_once_across_folds() -> None:
+    from zhongtai.gateway.httpmetrics import HttpMetrics
+
+    metrics = HttpMetrics()
+    for i in range(HttpMetrics.FOLD_EVERY * 2 + 5):
+        metrics.observe("call_x", "POST", 200 if i % 10 else 404, 0.0002)
+    text = metrics.prometheus()
+    ok, missing = HttpMetrics.FOLD_EVERY * 2 + 5 - 206, 206
+    assert f'zhongtai_http_requests_total{{operation="call_x",method="POST",status="200"}} {ok}\n' in text
+    assert f'zhongtai_http_requests_total{{operation="call_x",method="POST",status="404"}} {missing}\n' in text
+    assert f'zhongtai_http_request_seconds_count{{operation="call_x"}} {ok + missing}\n' in text
+    assert f'zhongtai_http_request_seconds_bucket{{operation="call_x",le="0.0001"}} 0\n' in text
+    assert f'zhongtai_http_request_seconds_bucket{{operation="call_x",le="0.00025"}} {ok + missing}\n' in text

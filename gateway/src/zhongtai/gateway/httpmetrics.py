@@ -7,6 +7,7 @@ Rendered in the Prometheus text format after the platform's call metrics
 from __future__ import annotations
 
 import bisect
+import collections
 import threading
 from collections.abc import Iterator
 
@@ -18,27 +19,44 @@ def _label(value: str) -> str:
 
 
 class HttpMetrics:
-    """Counters and a latency histogram per (operation, method, status); thread-safe."""
+    """Counters and a latency histogram per (operation, method, status); thread-safe.
+
+    :meth:`observe` only appends to a buffer (atomic in CPython); observations are
+    folded into the counts under the lock when the metrics are read or once
+    1,024 have accumulated -- as the platform's call meters do.
+    """
+
+    FOLD_EVERY = 1024
 
     def __init__(self) -> None:
         self._requests: dict[tuple[str, str, int], int] = {}
         self._latency: dict[str, list[float | int]] = {}  # operation -> bucket counts..., sum
         self._lock = threading.Lock()
+        self._pending: collections.deque[tuple[str, str, int, float]] = collections.deque()
 
     def observe(self, operation: str, method: str, status: int, seconds: float) -> None:
-        key = (operation, method, status)
+        self._pending.append((operation, method, status, seconds))
+        if len(self._pending) >= self.FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
         with self._lock:
-            self._requests[key] = self._requests.get(key, 0) + 1
-            counts = self._latency.get(operation)
-            if counts is None:
-                counts = self._latency[operation] = [0] * (len(BUCKETS) + 1) + [0.0]
-            counts[bisect.bisect_left(BUCKETS, seconds)] += 1
-            counts[-1] += seconds
+            pending, requests, latency = self._pending, self._requests, self._latency
+            for _ in range(len(pending)):
+                operation, method, status, seconds = pending.popleft()
+                key = (operation, method, status)
+                requests[key] = requests.get(key, 0) + 1
+                counts = latency.get(operation)
+                if counts is None:
+                    counts = latency[operation] = [0] * (len(BUCKETS) + 1) + [0.0]
+                counts[bisect.bisect_left(BUCKETS, seconds)] += 1
+                counts[-1] += seconds
 
     def prometheus(self) -> str:
         return "".join(self._exposition())
 
     def _exposition(self) -> Iterator[str]:
+        self._fold()
         with self._lock:
             requests = sorted(self._requests.items())
             latency = {k: list(v) for k, v in sorted(self._latency.items())}
