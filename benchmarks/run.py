@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console", "gateway", "coupons",
-         "reach"]
+ORDER = ["dispatch", "cli_startup", "registry_load", "propagation", "notifiers_outbox", "console", "gateway",
+         "gateway_inprocess", "coupons", "reach"]
 #: Benchmarks whose full size takes hours on a shared machine: `make bench` runs them with --quick
 #: unless ZHONGTAI_BENCH_FULL=1 (run them alone for the full size: benchmarks/reach.py).
 QUICK_UNLESS_FULL = {"reach"}
