@@ -139,6 +139,12 @@ def _cart_lines(items: Iterable[CartLine]) -> tuple[CartLine, ...]:
     return lines
 
 
+def _all_cart_lines(instance: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    for line in value:  # attrs' deep_iterable(instance_of(CartLine)) in one loop: every quote builds one
+        if not isinstance(line, CartLine):
+            raise TypeError(f"{attribute.name} must hold CartLine items, got {line!r} (a {type(line).__name__})")
+
+
 def _texts(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(items)
 
@@ -183,6 +189,10 @@ class Customer:
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
 
 
+#: The customer of a request that names none (frozen, so one instance serves every request).
+ANONYMOUS = Customer()
+
+
 @attrs.frozen
 class QuoteRequest:
     """What is being priced: for whom, through which channel, when.
@@ -195,9 +205,8 @@ class QuoteRequest:
     """
 
     channel: str = attrs.field(validator=_channel)
-    lines: tuple[CartLine, ...] = attrs.field(
-        converter=_cart_lines, validator=attrs.validators.deep_iterable(attrs.validators.instance_of(CartLine)))
-    customer: Customer = attrs.field(factory=Customer, validator=attrs.validators.instance_of(Customer))
+    lines: tuple[CartLine, ...] = attrs.field(converter=_cart_lines, validator=_all_cart_lines)
+    customer: Customer = attrs.field(factory=lambda: ANONYMOUS, validator=attrs.validators.instance_of(Customer))
     coupons: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     at: _dt.datetime | None = attrs.field(default=None, validator=_aware)
     currency: str | None = attrs.field(default=None, validator=_optional_currency)
