@@ -177,3 +177,26 @@ def test_nesting_limit_is_exact_whether_or_not_the_walk_is_skipped(exact: bool) 
     padded = '["' + "[" * 100 + '", ' + "[" * 63 + "]" * 63 + "]"  # 64 levels in all
     assert documents.parse_json(padded, exact_numbers=exact)[0] == "[" * 100
     assert documents.parse_body(b'{"a": [1.25, {"b": null}]}') == {"a": [documents.Decimal("1.25"), {"b": None}]}
+
+
+def test_output_into_a_device_or_fifo_writes_into_it_and_never_replaces_it(shop: Any, tmp_path: Path) -> None:
+    """An atomic write renames a temporary file over the target: over /dev/zero, as root, that replaced the
+    machine's device with a regular file (the CLI fuzz suite did so).  Devices and FIFOs are written into."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = shop("export", "--output", str(fifo))
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert b"zhongtai-registry" in received[0]
+    if os.geteuid() == 0:  # a /dev/null of our own (a character device needs root to create)
+        null = tmp_path / "null"
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        assert shop("export", "--output", str(null)).exit_code == 0
+        assert stat.S_ISCHR(os.stat(null).st_mode)

@@ -202,3 +202,10 @@ def test_fuzz_every_command_with_hostile_values(arena: tuple[str, list[str]], pa
 def test_fuzz_peak_memory_stayed_bounded(arena: tuple[str, list[str]]) -> None:
     # Runs after the fuzz in this module; the whole run's peak, not one case's.
     assert _peak_mib() < 2048, f"peak RSS {_peak_mib():.0f} MiB"
+
+
+def test_fuzz_left_the_devices_it_named_as_they_were(arena: tuple[str, list[str]]) -> None:
+    """Hostile outputs include /dev/zero: a command must write into it, never rename a file over it."""
+    import stat
+
+    assert stat.S_ISCHR(os.stat("/dev/zero").st_mode), "a command replaced /dev/zero with a regular file"

@@ -27,6 +27,7 @@ reading a request body early) so their limits are these limits.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from decimal import Decimal
@@ -349,15 +350,40 @@ def dump_document(data: Any, fmt: str) -> str:
 
 
 def write_text(path: str | Path, text: str) -> None:
-    """Write *text* to *path* atomically (a temporary file, then a rename); one-line error otherwise."""
+    """Write *text* to *path*: whole or not at all, one-line error otherwise.
+
+    A regular file (or a new one) is written atomically: a temporary file beside
+    it, then a rename.  An existing device, FIFO or socket (``/dev/null``,
+    ``/dev/stdout``, a named pipe) is written into, as a shell redirection
+    would: a rename would *replace* it with a regular file -- as root, the
+    machine's ``/dev/null`` itself.
+    """
     import os
+    import stat
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(path))
     try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    try:
+        if mode is not None and stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if mode is not None and not stat.S_ISREG(mode):
+            with open(path, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        directory = os.path.dirname(os.path.abspath(path))
         fd, temporary = tempfile.mkstemp(prefix=".zhongtai-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temporary, path)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
     except OSError as exc:
         raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None

@@ -7,16 +7,15 @@ Files given with ``-o`` are written whole or not at all.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from zhongtai.core.cli.output import echo
 from zhongtai.core.cli.state import CliState, pass_state
+from zhongtai.core.documents import write_text
+from zhongtai.core.errors import UserError
 
 if TYPE_CHECKING:
     from zhongtai.plugins.theming.service import BusinessTheme
@@ -39,18 +38,10 @@ def _write(output: str, text: str) -> None:
     if output == "-":
         echo(text, nl=False)
         return
-    target = Path(output)
     try:
-        fd, temporary = tempfile.mkstemp(dir=target.parent or Path("."), prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temporary, target)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as exc:
-        raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+        write_text(output, text)  # whole or not at all; never replaces a device such as /dev/null
+    except UserError as exc:
+        raise click.FileError(output, hint=exc.message.removeprefix(f"{output}: ")) from None
 
 
 def _theme_of(state: CliState, business: str, *, enforce_contrast: bool = True) -> BusinessTheme:
