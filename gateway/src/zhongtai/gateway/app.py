@@ -85,6 +85,7 @@ class Gateway:
         #: component schemas shared by every operation's request and answer schemas
         self.schemas = SchemaBuilder()
         self.openapi: dict[str, Any] | None = None  # built on first request of /openapi.json
+        self._revision_shown: tuple[int | None, str] = (None, "")  # the X-Zhongtai-Revision value, per revision
 
     # -- the pipeline --------------------------------------------------------------------
     def route(self, operation: Operation) -> Route:
@@ -127,9 +128,11 @@ class Gateway:
             raw = await read_body(request, self.body_limit)
             body = _parse_body(request, raw)
             key = request.headers.get(IDEMPOTENCY_HEADER)
-            if key is None:
-                return await self._run(operation, request, principal, body)
-            return await self._idempotent(operation, request, principal, body, raw, key)
+            if key is not None:
+                return await self._idempotent(operation, request, principal, body, raw, key)
+            if operation.inline and self.platform.serving()[0] is not None:  # the hot path: no coroutine more
+                return self._answer_of(operation, request, self._work(operation, request, principal, body))
+            return await self._run(operation, request, principal, body)
         except Problem as problem:
             return problems.answer(problem, request.path)
         except ZhongtaiError as exc:
@@ -193,8 +196,6 @@ class Gateway:
             reply = self._work(operation, request, principal, body)
         else:
             reply = await self._threaded(functools.partial(self._work, operation, request, principal, body))
-        if type(reply) is not Reply:  # a plain JSON value: the common case needs no Reply
-            return Answer(_encode(reply))
         return self._answer_of(operation, request, reply)
 
     def _work(self, operation: Operation, request: Exchange, principal: Principal, body: Any) -> Reply | Any:
@@ -217,7 +218,10 @@ class Gateway:
                                "complete; retry with the same Idempotency-Key)", slug="timeout") from None
 
     @staticmethod
-    def _answer_of(operation: Operation, request: Exchange, reply: Reply) -> Answer:
+    def _answer_of(operation: Operation, request: Exchange, reply: Reply | Any) -> Answer:
+        """The answer of a handler's *reply*: a :class:`Reply`, or a plain JSON value (200)."""
+        if type(reply) is not Reply:  # a plain JSON value: the common case needs no Reply
+            return Answer(_encode(reply))
         if operation.conditional:
             etag = next((v for k, v in reply.headers.items() if k.lower() == "etag"), None)
             if etag is not None and request.headers.get("if-none-match") in (etag, "*"):
@@ -253,7 +257,10 @@ class Gateway:
     def _describe_registry(self, answer: Answer) -> None:
         revision, stale_since = self.platform.serving()
         if revision is not None:
-            answer.headers["X-Zhongtai-Revision"] = str(revision)
+            shown = self._revision_shown
+            if shown[0] != revision:
+                shown = self._revision_shown = (revision, str(revision))
+            answer.headers["X-Zhongtai-Revision"] = shown[1]
         if stale_since is not None:
             answer.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
 
@@ -344,7 +351,7 @@ def create_app(
                      lifespan=routes.lifespan(gateway))
     app.state.gateway = gateway
     if not middleware:  # the lane skips middleware, so it opens only when there is none (CORS off)
-        app.lane = {path: OperationEndpoint(gateway, op) for path, op in points.items()}
+        app.lane, app.gateway = dict(points), gateway
     return app
 
 
@@ -361,14 +368,15 @@ class GatewayApp(Starlette):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: the point operations' endpoints by path (empty: every request takes the Starlette route)
-        self.lane: dict[str, OperationEndpoint] = {}
+        #: the point operations by path (empty: every request takes the Starlette route), and their gateway
+        self.lane: dict[str, Operation] = {}
+        self.gateway: Gateway | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            endpoint = self.lane.get(scope["path"])
-            if endpoint is not None:
-                await endpoint(scope, receive, send)
+            operation = self.lane.get(scope["path"])
+            if operation is not None and self.gateway is not None:
+                await exchange.send(send, await self.gateway.serve(operation, Exchange(scope, receive)))
                 return
         await super().__call__(scope, receive, send)
 
