@@ -109,14 +109,14 @@ class IdempotencyStore:
         for _ in range(3):
             now = _now()
             try:
-                with self.registry.engine.begin() as connection:
+                with self.registry.write_engine.begin() as connection:
                     connection.execute(insert(IdempotencyRow).values(
                         principal=principal, key=key, fingerprint=fingerprint, state=RUNNING, created_at=now,
                         expires_at=now + self.ttl))
                 return None
             except IntegrityError:
                 pass
-            with self.registry.engine.begin() as connection:
+            with self.registry.write_engine.begin() as connection:
                 row = connection.execute(select(*IdempotencyRow.__table__.columns).where(
                     IdempotencyRow.principal == principal, IdempotencyRow.key == key)).first()
                 if row is None:
@@ -145,7 +145,7 @@ class IdempotencyStore:
 
     def _finish(self, principal: str, key: str, answer: Stored | None) -> None:
         where = (IdempotencyRow.principal == principal, IdempotencyRow.key == key)
-        with self.registry.engine.begin() as connection:
+        with self.registry.write_engine.begin() as connection:
             if answer is None:
                 connection.execute(delete(IdempotencyRow).where(*where))
                 return

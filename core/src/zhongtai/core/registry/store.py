@@ -400,6 +400,12 @@ class Registry:
     def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.url = url or default_url()
         self.engine = _make_engine(self.url)
+        #: The same engine for write transactions that read first: on SQLite they begin with
+        #: ``BEGIN IMMEDIATE``, taking the write lock (waiting up to the busy timeout) before
+        #: their first read.  A deferred transaction that reads and then writes fails at once with
+        #: "database is locked" when another connection committed in between -- SQLite cannot
+        #: wait there.  Elsewhere the option changes nothing.
+        self.write_engine = self.engine.execution_options(**{migrate.WRITE_OPTION: True})
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _collect_touched)
         self._checked = False

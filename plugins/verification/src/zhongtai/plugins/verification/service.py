@@ -124,6 +124,8 @@ class Verifier:
         self._clock = clock
         self._engine = platform.registry.engine
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        #: write transactions read before they write: on SQLite they take the write lock first
+        self._write_sessions = sessionmaker(platform.registry.write_engine, expire_on_commit=False)
         self._ready = False
 
     # -- plumbing ------------------------------------------------------------------
@@ -153,7 +155,7 @@ class Verifier:
         """One transaction; for an existing session, first claim it at the *version* that was read."""
         self._ensure()
         try:
-            with self._sessions() as session, session.begin():
+            with self._write_sessions() as session, session.begin():
                 if session_id is not None:
                     claimed = session.execute(
                         update(SessionRow)
