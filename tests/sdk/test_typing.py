@@ -7,6 +7,7 @@ packages with ``py.typed`` markers.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -139,7 +140,11 @@ def test_scaffolded_stubs_for_every_extension_point_pass_mypy_strict(tmp_path: P
         "def pricing_adjust(quote: Quote, request: QuoteRequest, context: PluginContext) -> Money | None:",
     )
     assert broken != plugin
-    (planned.directory / "src/acme_everything/plugin.py").write_text(broken, encoding="utf-8")
+    path = planned.directory / "src/acme_everything/plugin.py"
+    path.write_text(broken, encoding="utf-8")
+    # same size as before (Quote -> Money), and maybe the same second: mypy's cache would call it unchanged
+    stamp = path.stat().st_mtime + 5
+    os.utime(path, (stamp, stamp))
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", str(tmp_path / ".mypy")],
         cwd=planned.directory, capture_output=True, text=True, timeout=240,
