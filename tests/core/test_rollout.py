@@ -196,3 +196,15 @@ def test_the_kill_switch_reaches_a_listening_process_within_a_second(platform, r
     while price(other, "edu", "someone") != 5 and time.monotonic() - started < 5:
         time.sleep(0.005)
     assert time.monotonic() - started <= 1.0
+
+
+@pytest.mark.parametrize("allow", [(), ("user-7", "user-2999")])
+def test_the_fast_picker_admits_exactly_whom_the_rule_admits(allow):
+    from zhongtai.core.rollout import Gate, Rollout
+
+    gate = Gate(Rollout.from_json({"percent": 37.5, "allow": list(allow)}), "edu", "price")
+    pick = gate.picker("in", "out")
+    admitted = [subject for subject in [*SUBJECTS, None] if pick(subject) == "in"]
+    assert admitted == [subject for subject in [*SUBJECTS, None] if gate.admits(subject)]
+    assert 0.3 < len(admitted) / len(SUBJECTS) < 0.45
+    assert all(subject in admitted for subject in allow)

@@ -205,7 +205,12 @@ class Gate:
                 return inside
             return outside
 
-        return pick
+        def pick_without_allow_list(subject: str | None) -> T:  # the usual rule: one hash, no set lookup
+            if subject is not None and murmur(prefix + subject, 0, False) % normalizer < threshold:
+                return inside
+            return outside
+
+        return pick if allow else pick_without_allow_list
 
     def explain(self, subject: str | None) -> tuple[bool, str, str]:
         """(inside, reason code, words) for *subject*."""
