@@ -289,3 +289,15 @@ def test_a_failing_migration_changes_nothing(registry_url, tmp_path, monkeypatch
     with pytest.raises(RegistryError, match=r"failed: .*no_such_table.*; nothing was changed"):
         Registry(registry_url).ensure_schema()
     assert inspect(create_engine(registry_url)).get_table_names() == []
+
+
+def test_every_migration_branch_ends_in_exactly_one_head():
+    """Two revisions revising the same parent in one branch would leave it with two heads: `db upgrade` would
+    then need a merge revision nobody wrote.  Each branch (core and each package's) must end in one head."""
+    scripts = migrate._scripts()
+    labels = {label for base in scripts.get_bases() for label in scripts.get_revision(base).branch_labels}
+    assert "core" in labels and len(labels) >= 2, labels
+    for label in sorted(labels):
+        heads = scripts.revision_map.get_revisions(f"{label}@heads")
+        assert len(heads) == 1, (label, [head.revision for head in heads])
+    assert len(scripts.get_heads()) == len(labels)
