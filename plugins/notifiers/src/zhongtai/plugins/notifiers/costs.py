@@ -327,15 +327,17 @@ def report_exceeded(platform: Platform, business: str, exceeded: Iterable[Mappin
                      note=f"a message of {business} would exceed it; over={item['over']}")
 
 
-def release_held(platform: Platform, business: str, *, actor: str | None = None) -> tuple[int, int]:
+def release_held(platform: Platform, business: str, *, actor: str | None = None,
+                 now: dt.datetime | None = None) -> tuple[int, int]:
     """Charge held messages of *business* (and sub-businesses) again; those that fit become pending.
 
+    Charged against the budget periods of *now* (default: the current time).
     Platform admins only; one audit row.  Returns ``(released, still_held)``.
     """
     from sqlalchemy import or_
 
     released = still = 0
-    moment = utcnow()
+    moment = now or utcnow()
     book_by_business: dict[str, BudgetBook] = {}
 
     def apply(session: Session, who: str) -> tuple[tuple[int, int], None, dict[str, Any]]:
