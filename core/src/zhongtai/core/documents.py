@@ -369,9 +369,7 @@ def write_text(path: str | Path, text: str) -> None:
     except OSError as exc:
         raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
     try:
-        if mode is not None and stat.S_ISDIR(mode):
-            raise IsADirectoryError(21, "Is a directory")
-        if mode is not None and not stat.S_ISREG(mode):
+        if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a directory: the rename fails
             with open(path, "w", encoding="utf-8") as stream:
                 stream.write(text)
             return

@@ -85,7 +85,6 @@ class Gateway:
         #: component schemas shared by every operation's request and answer schemas
         self.schemas = SchemaBuilder()
         self.openapi: dict[str, Any] | None = None  # built on first request of /openapi.json
-        self._revision_shown: tuple[int | None, str] = (None, "")  # the X-Zhongtai-Revision value, per revision
 
     # -- the pipeline --------------------------------------------------------------------
     def route(self, operation: Operation) -> Route:
@@ -257,10 +256,7 @@ class Gateway:
     def _describe_registry(self, answer: Answer) -> None:
         revision, stale_since = self.platform.serving()
         if revision is not None:
-            shown = self._revision_shown
-            if shown[0] != revision:
-                shown = self._revision_shown = (revision, str(revision))
-            answer.headers["X-Zhongtai-Revision"] = shown[1]
+            answer.headers["X-Zhongtai-Revision"] = str(revision)
         if stale_since is not None:
             answer.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
 

@@ -27,7 +27,7 @@ _BODILESS = frozenset((204, 304))
 
 class Exchange:
     """The request half: what the scope says, read once.  ``headers`` keys are lower case; the first of
-    repeated headers wins.  ``body`` is set by the pipeline once it has read (and bounded) it."""
+    repeated headers wins.  The body is read through ``receive`` by the pipeline (bounded: limits.read_body)."""
 
     __slots__ = ("_query", "client", "headers", "method", "path", "path_params", "query_string", "receive",
                  "scheme")
@@ -85,11 +85,6 @@ class Answer:
             if lower not in ("content-length", "content-type"):
                 raw.append((lower.encode("latin-1"), value.encode("latin-1")))
         return raw
-
-    def header(self, name: str) -> str | None:
-        """The value of header *name* (any case), or ``None``."""
-        lower = name.lower()
-        return next((v for k, v in self.headers.items() if k.lower() == lower), None)
 
 
 async def send(send: Send, answer: Answer) -> None:
