@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers.registry_rows import all_rows
 from zhongtai.core import documents
@@ -166,6 +168,43 @@ def test_parse_body_for_http_front_ends() -> None:
         documents.parse_body(b" " * (documents.MAX_DOCUMENT_BYTES + 1))
     with pytest.raises(UserError, match="not a UTF-8"):
         documents.parse_body(b"\xff\xfe")
+
+
+def _outcome(parse: Any, body: bytes, exact: bool) -> Any:
+    try:
+        return "value", parse(body, exact)
+    except UserError as exc:
+        return "error", str(exc)
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10 ** 25), max_value=10 ** 25) | st.text(max_size=8)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12)
+_FRAGMENTS = st.sampled_from([b"{", b"}", b"[", b"]", b",", b":", b'"', b"\\", b"\\ud800", b"\\u0041", b"1", b"-",
+                              b"0", b"9" * 19, b"1e5", b"1.5", b"NaN", b"true", b"null", b" ", b"\n", b"\x00",
+                              b"\xef\xbb\xbf", b"\xff", "\u4e2d".encode(), b"\x01", b"a"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_JSON_VALUES, noise=st.lists(st.tuples(st.integers(min_value=0), _FRAGMENTS), max_size=3),
+       exact=st.booleans())
+def test_a_body_is_parsed_as_the_json_module_parses_it(value: Any, noise: list[tuple[int, bytes]],
+                                                        exact: bool) -> None:
+    """parse_body takes orjson for bodies without inexact numbers: same values, same errors, whatever the bytes."""
+    body = json.dumps(value, ensure_ascii=False).encode()
+    for at, fragment in noise:  # broken and odd bodies too: cut into, spliced with edge-case bytes
+        at %= len(body) + 1
+        body = body[:at] + fragment + body[at:]
+
+    def through_json_module(data: bytes, exact: bool) -> Any:
+        documents.check_size(len(data), source="request body")
+        return documents.parse_json(documents._decode(data, "request body"), source="request body",
+                                    exact_numbers=exact)
+
+    assert _outcome(lambda b, e: documents.parse_body(b, exact_numbers=e), body, exact) \
+        == _outcome(through_json_module, body, exact)
 
 
 @pytest.mark.parametrize("exact", [True, False])

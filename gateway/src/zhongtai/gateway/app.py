@@ -35,7 +35,7 @@ from zhongtai.core.identity import validate_code
 from zhongtai.core.runtime.platform import Platform
 from zhongtai.gateway import exchange, problems
 from zhongtai.gateway.auth import Authenticator, Principal
-from zhongtai.gateway.exchange import JSON_TYPE, Answer, Exchange, Receive, Scope, Send
+from zhongtai.gateway.exchange import JSON_TYPE, Answer, Exchange, RawHeaders, Receive, Scope, Send
 from zhongtai.gateway.httpmetrics import HttpMetrics
 from zhongtai.gateway.idempotency import HEADER as IDEMPOTENCY_HEADER
 from zhongtai.gateway.idempotency import IdempotencyStore, Stored
@@ -61,6 +61,9 @@ def _encode(value: Any) -> bytes:
         return _ENCODER.encode(value).encode()
 
 
+#: How often the background registry check looks whether a check is due (see Gateway.keep_current).
+TICK = 0.05
+
 #: W3C Trace Context request headers a traced gateway continues (docs/observability.md).
 TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
@@ -85,6 +88,7 @@ class Gateway:
         #: component schemas shared by every operation's request and answer schemas
         self.schemas = SchemaBuilder()
         self.openapi: dict[str, Any] | None = None  # built on first request of /openapi.json
+        self._revision_headers: tuple[int | None, RawHeaders] = (None, [])
 
     # -- the pipeline --------------------------------------------------------------------
     def route(self, operation: Operation) -> Route:
@@ -100,7 +104,7 @@ class Gateway:
             answer = await self._answer(operation, request)
         else:
             answer = await self._traced(tracer, operation, request)
-        self._describe_registry(answer)
+        answer.raw = self._registry_headers()
         self.http_metrics.observe(operation.operation_id, request.method, answer.status,
                                   time.perf_counter() - started)
         return answer
@@ -113,7 +117,7 @@ class Gateway:
         bounded JSON body, honour ``Idempotency-Key``, then run the operation.
         """
         try:
-            if self.platform.poll_due():
+            if self.platform.checks_on_call and self.platform.poll_due():
                 await anyio.to_thread.run_sync(self.platform.poll)
             principal = self.auth.cached(request)
             if principal is None:
@@ -158,9 +162,32 @@ class Gateway:
             return answer
 
     async def poll(self) -> None:
-        """Catch up with the registry when a check is due, off the event loop."""
+        """Catch up with the registry when a check is due, off the event loop, and wait for it."""
         if self.platform.poll_due():
             await anyio.to_thread.run_sync(self.platform.poll)
+
+    async def keep_current(self) -> None:
+        """Check the registry in the background for as long as this runs (the app's lifespan runs it).
+
+        Meanwhile no request waits for the registry: a periodic check used to
+        hold up every request arriving during its round trip (the answers' p99),
+        and an idle gateway still catches up within ``refresh_interval``.  With
+        ``refresh_interval`` 0 (check on every call) the requests check themselves.
+        """
+        platform, interval = self.platform, self.settings.refresh_interval
+        if interval <= 0:
+            return
+        platform.checks_on_call = False
+        try:
+            while True:
+                await anyio.sleep(min(interval, TICK))  # a LISTEN notification is acted on within a tick
+                if platform.poll_due():
+                    try:
+                        await anyio.to_thread.run_sync(platform.poll)
+                    except Exception:  # poll never raises for the registry; a bug must not end the checks
+                        log.exception("the background registry check failed")
+        finally:
+            platform.checks_on_call = True
 
     async def _idempotent(self, operation: Operation, request: Exchange, principal: Principal, body: Any,
                           raw: bytes, key: str) -> Answer:
@@ -253,12 +280,19 @@ class Gateway:
 
         return resolve(self.platform, scope_business, attributes).code
 
-    def _describe_registry(self, answer: Answer) -> None:
+    def _registry_headers(self) -> RawHeaders:
+        """``X-Zhongtai-Revision`` (once loaded) and, during a registry outage, ``X-Zhongtai-Stale-Since``.
+
+        Encoded once per revision: every answer carries them.
+        """
         revision, stale_since = self.platform.serving()
-        if revision is not None:
-            answer.headers["X-Zhongtai-Revision"] = str(revision)
-        if stale_since is not None:
-            answer.headers["X-Zhongtai-Stale-Since"] = stale_since.isoformat(timespec="seconds")
+        known = self._revision_headers
+        if known[0] != revision:
+            known = self._revision_headers = (revision, [] if revision is None else
+                                              [(b"x-zhongtai-revision", b"%d" % revision)])
+        if stale_since is None:
+            return known[1]
+        return [*known[1], (b"x-zhongtai-stale-since", stale_since.isoformat(timespec="seconds").encode())]
 
 
 class OperationEndpoint:
@@ -297,10 +331,19 @@ def _stored_problem(problem: Problem, instance: str) -> Stored:
 
 
 def _background(function: Any, *args: Any) -> None:
-    """Run *function(*args)* in the default executor without waiting (telemetry)."""
+    """Run *function(*args)* in the default executor without waiting (telemetry).
+
+    *function* must not raise; if it does, the error is logged.
+    """
     import asyncio
 
-    asyncio.get_running_loop().run_in_executor(None, function, *args)
+    future = asyncio.get_running_loop().run_in_executor(None, function, *args)
+    future.add_done_callback(_log_failure)
+
+
+def _log_failure(future: Any) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("background work failed", exc_info=future.exception())
 
 
 def create_app(

@@ -36,12 +36,9 @@ class Exchange:
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.receive = receive
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            if name not in headers:
-                headers[name] = raw_value.decode("latin-1")
-        self.headers = headers
+        # reversed: the first of repeated headers is the one left in the dict
+        self.headers = {name.decode("latin-1").lower(): value.decode("latin-1")
+                        for name, value in reversed(scope["headers"])}
         self.query_string: bytes = scope.get("query_string", b"")
         self._query: dict[str, str] | None = None
         self.path_params: Mapping[str, str] = scope.get("path_params") or {}
@@ -58,10 +55,18 @@ class Exchange:
         return self._query
 
 
-class Answer:
-    """The response half: status, headers (names as given) and the body bytes of *media_type*."""
+RawHeaders = list[tuple[bytes, bytes]]
+_JSON_CONTENT_TYPE = (b"content-type", JSON_TYPE.encode())
 
-    __slots__ = ("body", "headers", "media_type", "status")
+
+class Answer:
+    """The response half: status, headers (names as given) and the body bytes of *media_type*.
+
+    ``raw`` are more headers, already as ASGI sends them (the gateway's
+    registry headers, the same bytes for every answer at one revision).
+    """
+
+    __slots__ = ("body", "headers", "media_type", "raw", "status")
 
     def __init__(self, body: bytes, status: int = 200, headers: Mapping[str, str] | None = None,
                  media_type: str | None = JSON_TYPE) -> None:
@@ -69,21 +74,29 @@ class Answer:
         self.status = status
         self.headers: dict[str, str] = dict(headers) if headers else {}
         self.media_type = media_type
+        self.raw: RawHeaders = []
 
-    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+    def raw_headers(self) -> RawHeaders:
         """The header list ASGI sends: Content-Type and Content-Length first (none for 204 and 304)."""
-        raw: list[tuple[bytes, bytes]] = []
-        if self.status not in _BODILESS:
-            if self.media_type is not None:
-                media = self.media_type
+        raw: RawHeaders
+        if self.status in _BODILESS:
+            raw = []
+        else:
+            media = self.media_type
+            if media is None:
+                raw = []
+            elif media == JSON_TYPE:
+                raw = [_JSON_CONTENT_TYPE]
+            else:
                 if media.startswith("text/") and "charset" not in media:
                     media += "; charset=utf-8"
-                raw.append((b"content-type", media.encode("latin-1")))
-            raw.append((b"content-length", str(len(self.body)).encode("latin-1")))
+                raw = [(b"content-type", media.encode("latin-1"))]
+            raw.append((b"content-length", b"%d" % len(self.body)))
         for name, value in self.headers.items():
             lower = name.lower()
             if lower not in ("content-length", "content-type"):
                 raw.append((lower.encode("latin-1"), value.encode("latin-1")))
+        raw += self.raw
         return raw
 
 

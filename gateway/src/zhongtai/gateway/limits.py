@@ -64,10 +64,13 @@ async def read_body(request: Exchange, limit: int) -> bytes:
         message = await request.receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
-        chunk = message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
         total += len(chunk)
         if total > limit:
             raise Problem(413, f"request body is larger than the limit of {limit} bytes", slug="too-large")
-        chunks.append(chunk)
         if not message.get("more_body", False):
+            if not chunks:  # the whole body in one message: the common case
+                return chunk
+            chunks.append(chunk)
             return b"".join(chunks)
+        chunks.append(chunk)

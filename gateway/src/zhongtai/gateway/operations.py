@@ -17,7 +17,7 @@ Iterable[Operation]`` (see docs/gateway.md).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 ROUTES_GROUP = "zhongtai.gateway.routes"
 
 
-@attrs.frozen
-class Call:
-    """One request as an operation sees it (already authenticated and authorised)."""
+class Call(NamedTuple):
+    """One request as an operation sees it (already authenticated and authorised).
+
+    Immutable (a named tuple: built for every request, it costs a third of a frozen attrs class).
+    """
 
     platform: Platform
     principal: Principal

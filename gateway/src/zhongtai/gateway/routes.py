@@ -8,6 +8,7 @@ out; the gateway still starts.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -166,9 +167,13 @@ def lifespan(gateway: Gateway) -> Callable[[Starlette], Any]:
             await anyio.to_thread.run_sync(gateway.platform.refresh)
         except RegistryError as exc:
             log.warning("registry not loaded at startup (calls answer 503 until it is): %s", exc.message)
+        checks = asyncio.create_task(gateway.keep_current())
         try:
             yield
         finally:
+            checks.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checks
             gateway.platform.close()
             from zhongtai.core import telemetry
 

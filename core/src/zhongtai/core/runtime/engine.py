@@ -173,6 +173,9 @@ class Runtime:
         self._watcher: RevisionWatcher | None = None
         self._watch_started = False
         self._wake = False  # set by the watcher thread: a change committed
+        #: Whether calls catch up with the registry themselves when a check is due (see :meth:`poll`).
+        #: A server that runs :meth:`poll` in the background turns it off, so no call waits for the registry.
+        self.checks_on_call = True
         self._checked_at: dt.datetime | None = None
         self._stale_since: dt.datetime | None = None
         self._error: str | None = None
@@ -350,7 +353,8 @@ class Runtime:
         return plans
 
     def _plan(self, code: str, point_name: str) -> tuple[_BusinessPlans, CallPlan]:
-        self._maybe_refresh()
+        if self.checks_on_call:
+            self._maybe_refresh()
         plans = self._plans_for(code)
         plan = plans.plans.get(point_name)
         if plan is None:

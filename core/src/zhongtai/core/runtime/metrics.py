@@ -1,10 +1,10 @@
 """Call metrics per (business, extension point, plugin): calls, errors, a latency histogram.
 
 A :class:`Metrics` belongs to one Platform (``Platform(metrics=True)``).  Each
-plan entry's function is wrapped by the :class:`Meter` of its series, which
-records every call's latency and counts raised exceptions and timeouts as
-errors; the policy runners report contract violations (wrong type, forbidden
-value) to the same meter.  :meth:`Metrics.prometheus` renders the
+plan entry carries the :class:`Meter` of its series; the policy runners
+(:mod:`zhongtai.core.policies`) time every implementation call and record its
+latency there, count raised exceptions and timeouts as errors, and report
+contract violations (wrong type, forbidden value) to the same meter.  :meth:`Metrics.prometheus` renders the
 Prometheus text exposition format for a service's ``/metrics`` endpoint;
 :meth:`Metrics.series` gives the same numbers as values for ``zhongtai stats``.
 Metering costs two clock reads per implementation call, which is why it is opt-in.
@@ -56,12 +56,13 @@ class Meter:
     """Records the calls of one series; thread-safe.
 
     A successful call costs two clock reads and one ``deque.append`` (atomic in
-    CPython): latencies wait in ``_pending`` and are folded into the counts
-    under the lock when anyone reads the series, or once 1,024 have
-    accumulated.  Errors and rejections are counted under the lock at once.
+    CPython): latencies wait in :attr:`latencies` and are folded into the
+    counts under the lock when anyone reads the series, or once
+    ``FOLD_EVERY`` have accumulated (the recorder calls :meth:`fold`).  Errors
+    and rejections are counted under the lock at once.
     """
 
-    __slots__ = ("_counts", "_lock", "_pending", "business", "calls", "errors", "extension_point", "plugin",
+    __slots__ = ("_counts", "_lock", "business", "calls", "errors", "extension_point", "latencies", "plugin",
                  "seconds")
 
     FOLD_EVERY = 1024
@@ -75,7 +76,9 @@ class Meter:
         self.seconds = 0.0
         self._counts = [0] * (len(BUCKETS) + 1)
         self._lock = threading.Lock()
-        self._pending: collections.deque[float] = collections.deque()
+        #: successful calls' latencies (seconds) not folded into the counts yet: append, then
+        #: :meth:`fold` once ``FOLD_EVERY`` wait (what :func:`zhongtai.core.policies` does)
+        self.latencies: collections.deque[float] = collections.deque()
 
     def __call__(self, seconds: float, error: bool) -> None:
         index = bisect.bisect_left(BUCKETS, seconds)
@@ -92,8 +95,8 @@ class Meter:
 
     def wrap(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """*function*, recording each call's latency and whether it raised."""
-        clock, pending = time.perf_counter, self._pending
-        record, fold_every = pending.append, self.FOLD_EVERY
+        clock, latencies = time.perf_counter, self.latencies
+        record, fold_every = latencies.append, self.FOLD_EVERY
 
         def metered(*args: Any) -> Any:
             started = clock()
@@ -103,24 +106,35 @@ class Meter:
                 self(clock() - started, True)
                 raise
             record(clock() - started)
-            if len(pending) >= fold_every:
-                self._fold()
+            if len(latencies) >= fold_every:
+                self.fold()
             return result
 
         return metered
 
-    def _fold(self) -> None:
-        """Move the pending latencies into the counts (under the lock; appends may go on meanwhile)."""
+    def fold(self) -> None:
+        """Move the waiting latencies into the counts (under the lock; appends may go on meanwhile).
+
+        Sorted once, each bucket's count is one bisection: a fold of 1,024
+        latencies costs about as much as a few dozen of them bisected one by one.
+        """
         with self._lock:
-            pending, counts, buckets = self._pending, self._counts, BUCKETS
-            for _ in range(len(pending)):
-                seconds = pending.popleft()
-                counts[bisect.bisect_left(buckets, seconds)] += 1
-                self.calls += 1
-                self.seconds += seconds
+            latencies = self.latencies
+            taken = [latencies.popleft() for _ in range(len(latencies))]
+            if not taken:
+                return
+            taken.sort()
+            counts, below = self._counts, 0
+            for index, bound in enumerate(BUCKETS):  # bucket i: BUCKETS[i-1] < seconds <= BUCKETS[i]
+                upto = bisect.bisect_right(taken, bound, lo=below)
+                counts[index] += upto - below
+                below = upto
+            counts[len(BUCKETS)] += len(taken) - below
+            self.calls += len(taken)
+            self.seconds += sum(taken)
 
     def series(self) -> Series:
-        self._fold()
+        self.fold()
         with self._lock:
             cumulative, total = [], 0
             for count in self._counts:

@@ -82,8 +82,6 @@ def _entry(plugin: EffectivePlugin, loaded: Any, impl: Any, level: str, raw: Any
             function = _failing(exc.message)
     context = PluginContext(business=business, level=level, plugin=plugin.plugin, config=config, platform=platform,
                             variant=variant)
-    if meter is not None:
-        function = meter.wrap(function)
     return PlanEntry(plugin.plugin, level, plugin.priority, function, tuple(impl.argnames), context, meter)
 
 

@@ -61,6 +61,20 @@ def amount_problem(value: Decimal) -> str | None:
     """Why *value* is no usable amount (not finite, too large, too many decimals), or ``None``."""
     if not value.is_finite():
         return "must be finite"
+    if value in _USABLE:  # prices repeat: every quote checks the same few amounts
+        return None
+    problem = _finite_amount_problem(value)
+    if problem is None and len(_USABLE) < _USABLE_KEPT:
+        _USABLE.add(value)  # equal amounts (9.9, 9.90) have the same answer: the check is of the value
+    return problem
+
+
+#: Finite amounts known to be usable, and how many are kept at most.
+_USABLE: set[Decimal] = set()
+_USABLE_KEPT = 4096
+
+
+def _finite_amount_problem(value: Decimal) -> str | None:
     if value.copy_abs() > MAX_AMOUNT:  # copy_abs: no context, so 1e999999999 cannot overflow here
         return f"{value} is beyond the largest amount, {MAX_AMOUNT:,}"
     if value != value.quantize(_QUANTUM, rounding=decimal.ROUND_DOWN, context=_EXACT):
