@@ -8,6 +8,7 @@ SIGTERM after the test.  ``seeded`` is a registry with two businesses answering
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -193,3 +194,19 @@ def shared_server(tmp_path_factory: pytest.TempPathFactory, gateway_plugins: Pat
     server = start(module_registry.url, tmp_path_factory.mktemp("shared-gateway"), env=env, rate_limit=0)
     yield server
     stop(server)
+
+
+@contextlib.contextmanager
+def in_process_app(url: str, plugins: Path, **settings: Any) -> Iterator[Any]:
+    """The gateway's ASGI app for *url*, called in process, its plans loaded as the lifespan would load them."""
+    from zhongtai.gateway.app import create_app
+    from zhongtai.gateway.settings import GatewaySettings
+
+    sys.path.insert(0, str(plugins))
+    app = create_app(url, settings=GatewaySettings(**settings))
+    app.state.gateway.platform.refresh()  # what the lifespan does at startup
+    try:
+        yield app
+    finally:
+        app.state.gateway.platform.close()
+        sys.path.remove(str(plugins))

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from tests.gateway.conftest import PRICE_INPUT, Seeded
+from tests.gateway.conftest import PRICE_INPUT, Seeded, in_process_app
 from zhongtai.gateway.app import GatewayApp, create_app
 from zhongtai.gateway.settings import GatewaySettings
 
@@ -28,14 +28,8 @@ PRICE = "/v1/points/pricing.base_price"
 
 @pytest.fixture(scope="module")
 def app(module_registry: Seeded, gateway_plugins: Any) -> Iterator[GatewayApp]:
-    sys.path.insert(0, str(gateway_plugins))
-    gateway_app = create_app(module_registry.url, settings=GatewaySettings(rate_limit=0))
-    gateway_app.state.gateway.platform.refresh()  # what the lifespan does at startup
-    try:
+    with in_process_app(module_registry.url, gateway_plugins, rate_limit=0) as gateway_app:
         yield gateway_app
-    finally:
-        gateway_app.state.gateway.platform.close()
-        sys.path.remove(str(gateway_plugins))
 
 
 def _both(app: GatewayApp, requests: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:

@@ -9,7 +9,6 @@ for the check's round trip -- a stall every half second that set the p99.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.gateway.conftest import PRICE_INPUT, Seeded
+from tests.gateway.conftest import PRICE_INPUT, Seeded, in_process_app
 from zhongtai.core.runtime.platform import Platform
-from zhongtai.gateway.app import GatewayApp, create_app
-from zhongtai.gateway.settings import GatewaySettings
+from zhongtai.gateway.app import GatewayApp
 
 PRICE = "/v1/points/pricing.base_price"
 SLOW_CHECK = 1.5
@@ -30,14 +28,8 @@ SLOW_CHECK = 1.5
 
 @pytest.fixture
 def app(module_registry: Seeded, gateway_plugins: Any) -> Iterator[GatewayApp]:
-    sys.path.insert(0, str(gateway_plugins))
-    gateway_app = create_app(module_registry.url, settings=GatewaySettings(rate_limit=0, refresh_interval=0.2))
-    gateway_app.state.gateway.platform.refresh()  # what the lifespan does at startup
-    try:
+    with in_process_app(module_registry.url, gateway_plugins, rate_limit=0, refresh_interval=0.2) as gateway_app:
         yield gateway_app
-    finally:
-        gateway_app.state.gateway.platform.close()
-        sys.path.remove(str(gateway_plugins))
 
 
 def test_no_answer_waits_for_a_slow_registry_check_and_changes_still_arrive(app: GatewayApp,

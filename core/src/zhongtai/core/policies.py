@@ -218,8 +218,6 @@ def run_first(
     trace: list[TraceStep] | None,
 ) -> Any:
     """The first non-``None`` answer in plan order (most specific business first)."""
-    if trace is None:  # the hot path (a gateway's prices): no steps to record, no frame per implementation
-        return _first_untraced(point, entries, kwargs)
     for entry in entries:
         started = _started(trace, entry) if trace is not None else 0.0
         try:
@@ -231,55 +229,6 @@ def run_first(
             trace.append(_step(entry, "passed" if result is None else "answered", result, started))
         if result is not None:
             return result
-    return None
-
-
-def _failed(entry: PlanEntry, reason: str, cause: BaseException) -> _Failed:
-    """The :class:`_Failed` that ``raise _Failed(entry, reason) from cause`` would have caught."""
-    failure = _Failed(entry, reason)
-    failure.__cause__ = cause
-    return failure
-
-
-def _first_untraced(point: ExtensionPoint, entries: tuple[PlanEntry, ...], kwargs: dict[str, Any]) -> Any:
-    """:func:`run_first` without a trace: what :func:`_call` does, inline in the loop.
-
-    The implementations of a ``first`` point mostly pass (``None``): each costs
-    here one call of its function (and, metered, two clock reads and one append).
-    """
-    for entry in entries:
-        kwargs["context"] = entry.context
-        meter = entry.meter
-        try:
-            arguments = entry.fetch(kwargs)
-            if meter is None:
-                result = entry.function(*arguments)
-            else:
-                started = _clock()
-                try:
-                    result = entry.function(*arguments)
-                except BaseException:
-                    meter(_clock() - started, True)
-                    raise
-                latencies = meter.latencies
-                latencies.append(_clock() - started)
-                if len(latencies) >= meter.FOLD_EVERY:
-                    meter.fold()
-        except Exception as exc:
-            _record_failure(point, _failed(entry, scrub(_describe(exc)), exc), None, 0.0)
-            continue
-        if result is None:
-            continue
-        expected = point.result_type
-        if (expected is not None and not isinstance(result, expected)) or point.validate is not None:
-            try:
-                return _checked(point, result)
-            except _Rejected as exc:
-                if meter is not None:
-                    meter.reject()
-                _record_failure(point, _failed(entry, scrub(str(exc)), exc), None, 0.0)
-                continue
-        return result
     return None
 
 

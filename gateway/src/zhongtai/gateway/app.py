@@ -331,19 +331,10 @@ def _stored_problem(problem: Problem, instance: str) -> Stored:
 
 
 def _background(function: Any, *args: Any) -> None:
-    """Run *function(*args)* in the default executor without waiting (telemetry).
-
-    *function* must not raise; if it does, the error is logged.
-    """
+    """Run *function(*args)* in the default executor without waiting (telemetry)."""
     import asyncio
 
-    future = asyncio.get_running_loop().run_in_executor(None, function, *args)
-    future.add_done_callback(_log_failure)
-
-
-def _log_failure(future: Any) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("background work failed", exc_info=future.exception())
+    asyncio.get_running_loop().run_in_executor(None, function, *args)
 
 
 def create_app(
