@@ -179,3 +179,17 @@ def test_transfer_as_subprocess(zt, tmp_path, sqlite_url):
     path.write_text("{not json")
     bad = zt("import", str(path), url=other)
     assert bad.returncode == 1 and bad.stderr.startswith("Error: ") and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("where", ["", "missing-dir/registry.yaml", "a-directory"])
+def test_an_export_of_secrets_that_cannot_be_written_records_nothing(cli, sqlite_url, tmp_path, monkeypatch, where):
+    """The audit row of a secrets export is written first; so the destination is checked before it."""
+    populate(cli)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-directory").mkdir()
+    before = registry_rows(sqlite_url)
+    result = cli("export", "--include-secrets", "-o", where)
+    assert result.exit_code in (1, 2)  # 2: click refuses a directory itself, before the command runs
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    assert registry_rows(sqlite_url) == before

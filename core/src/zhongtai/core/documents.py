@@ -384,6 +384,34 @@ def dump_document(data: Any, fmt: str) -> str:
     raise UserError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
 
 
+def check_writable(path: str | Path) -> None:
+    """Refuse, with :func:`write_text`'s one-line error, a *path* it could not write.
+
+    For commands whose work must not start unless its result can be written
+    (``zhongtai export --include-secrets`` records an audit row first): an empty
+    name, a directory, a missing or unwritable parent directory.
+    """
+    import errno
+    import os
+    import stat
+
+    if not str(path):
+        raise UserError("the output file name is empty")
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UserError(f"{path}: cannot be written: {os.strerror(errno.EISDIR)}")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UserError(f"{path}: cannot be written: {os.strerror(errno.ENOENT)}")
+    if (mode is None or stat.S_ISREG(mode)) and not os.access(directory, os.W_OK):
+        raise UserError(f"{path}: cannot be written: {os.strerror(errno.EACCES)}")
+
+
 def write_text(path: str | Path, text: str) -> None:
     """Write *text* to *path*: whole or not at all, one-line error otherwise.
 

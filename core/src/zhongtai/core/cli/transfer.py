@@ -33,6 +33,10 @@ def export(output: str | None, fmt: str | None, include_secrets: bool) -> None:
     from zhongtai.core.transfer import export_document
 
     cli = state()
+    if output is not None:  # before anything is read (or an export of secrets recorded): it can be written
+        from zhongtai.core.documents import check_writable
+
+        check_writable(output)
     document = export_document(cli.platform, include_secrets=include_secrets, actor=cli.actor)
     text = dump_document(document, fmt or (format_of(output) if output else "yaml"))
     if output is None:
