@@ -189,7 +189,7 @@ _LONG_NUMBER = b"0" * 19
 def _exact_numbers_only(body: bytes) -> bool:
     """True if no number in *body* could come out of orjson other than exactly (see ``_NUMBER_MASK``)."""
     masked = body.translate(_NUMBER_MASK)
-    return b"0." not in masked and (masked.count(b"0") < len(_LONG_NUMBER) or _LONG_NUMBER not in masked)
+    return b"0." not in masked and _LONG_NUMBER not in masked
 
 
 def parse_body(body: bytes, *, source: str = "request body", exact_numbers: bool = True) -> Any:
@@ -200,14 +200,18 @@ def parse_body(body: bytes, *, source: str = "request body", exact_numbers: bool
     whatever orjson refuses is parsed again by the json module, which decides
     (it accepts lone surrogates, and words the errors).
     """
-    check_size(len(body), source=source)
+    size = len(body)
+    if size > MAX_DOCUMENT_BYTES:
+        check_size(size, source=source)
     if _exact_numbers_only(body):
         try:
             value = orjson.loads(body)  # it refuses text that is not UTF-8, as _decode does
         except orjson.JSONDecodeError:
             pass
         else:
-            return _checked(value, body.count(b"{") + body.count(b"["), source, exact_numbers)
+            # valid JSON opens no more containers than half its bytes: a small body needs no count
+            brackets = 0 if size <= 2 * MAX_DEPTH else body.count(b"{") + body.count(b"[")
+            return _checked(value, brackets, source, exact_numbers)
     return parse_json(_decode(body, source), source=source, exact_numbers=exact_numbers)
 
 
