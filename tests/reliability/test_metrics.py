@@ -177,3 +177,35 @@ def test_gateway_http_metrics_count_every_request_once_across_folds() -> None:
     assert f'zhongtai_http_request_seconds_count{{operation="call_x"}} {ok + missing}\n' in text
     assert f'zhongtai_http_request_seconds_bucket{{operation="call_x",le="0.0001"}} 0\n' in text
     assert f'zhongtai_http_request_seconds_bucket{{operation="call_x",le="0.00025"}} {ok + missing}\n' in text
+
+
+def test_gateway_http_metrics_histogram_matches_a_count_by_hand() -> None:
+    """Latencies spread over every bucket (and beyond the last), three statuses, folds in between."""
+    import bisect
+    import random
+
+    from zhongtai.core.runtime.metrics import BUCKETS
+    from zhongtai.gateway.httpmetrics import HttpMetrics
+
+    rng = random.Random(13)
+    metrics = HttpMetrics()
+    observed: list[tuple[str, int, float]] = []
+    for _ in range(HttpMetrics.FOLD_EVERY * 3 + 17):
+        operation = rng.choice(("call_a", "call_b"))
+        status = rng.choice((200, 404, 429))
+        seconds = rng.choice((*BUCKETS, 20.0)) * rng.choice((0.5, 1.0, 1.5))  # on, below and above the bounds
+        metrics.observe(operation, "POST", status, seconds)
+        observed.append((operation, status, seconds))
+    text = metrics.prometheus()
+    for operation in ("call_a", "call_b"):
+        mine = [seconds for op, _, seconds in observed if op == operation]
+        for status in (200, 404, 429):
+            count = sum(1 for op, st, _ in observed if op == operation and st == status)
+            assert (f'zhongtai_http_requests_total{{operation="{operation}",method="POST",status="{status}"}} '
+                    f"{count}\n") in text
+        for bound in BUCKETS:
+            below = sum(1 for seconds in mine if seconds <= bound)
+            assert f'zhongtai_http_request_seconds_bucket{{operation="{operation}",le="{bound:g}"}} {below}\n' in text
+        assert f'zhongtai_http_request_seconds_bucket{{operation="{operation}",le="+Inf"}} {len(mine)}\n' in text
+        assert f'zhongtai_http_request_seconds_sum{{operation="{operation}"}} {sum(mine):.9f}\n' in text
+        assert bisect.bisect_left(BUCKETS, max(mine)) == len(BUCKETS)  # some landed beyond the last bound

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import collections
+import itertools
 import os
 import socket
 import threading
@@ -27,6 +28,28 @@ import attrs
 #: Upper bounds (seconds) of the latency buckets, Prometheus-style; +Inf is implied.
 BUCKETS: tuple[float, ...] = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                               0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def fold_latencies(waiting: collections.deque[float], counts: list[int]) -> tuple[int, float]:
+    """Move the latencies (seconds) *waiting* now into bucket *counts*; how many moved, and their sum.
+
+    *counts* has one count per :data:`BUCKETS` bound, then one for +Inf; bucket
+    ``i`` counts ``BUCKETS[i-1] < seconds <= BUCKETS[i]``.  Only what waits when
+    the fold starts is taken, so appends may go on meanwhile (``deque`` is
+    thread-safe).  Sorted once, each bucket's count is one bisection: a fold of
+    1,024 latencies costs about as much as a few dozen of them bisected one by one.
+    """
+    taken = list(itertools.starmap(waiting.popleft, itertools.repeat((), len(waiting))))  # no bytecode per item
+    if not taken:
+        return 0, 0.0
+    taken.sort()
+    below = 0
+    for index, bound in enumerate(BUCKETS):
+        upto = bisect.bisect_right(taken, bound, lo=below)
+        counts[index] += upto - below
+        below = upto
+    counts[len(BUCKETS)] += len(taken) - below
+    return len(taken), sum(taken)
 
 
 @attrs.frozen
@@ -113,25 +136,11 @@ class Meter:
         return metered
 
     def fold(self) -> None:
-        """Move the waiting latencies into the counts (under the lock; appends may go on meanwhile).
-
-        Sorted once, each bucket's count is one bisection: a fold of 1,024
-        latencies costs about as much as a few dozen of them bisected one by one.
-        """
+        """Move the waiting latencies into the counts (under the lock; appends may go on meanwhile)."""
         with self._lock:
-            latencies = self.latencies
-            taken = [latencies.popleft() for _ in range(len(latencies))]
-            if not taken:
-                return
-            taken.sort()
-            counts, below = self._counts, 0
-            for index, bound in enumerate(BUCKETS):  # bucket i: BUCKETS[i-1] < seconds <= BUCKETS[i]
-                upto = bisect.bisect_right(taken, bound, lo=below)
-                counts[index] += upto - below
-                below = upto
-            counts[len(BUCKETS)] += len(taken) - below
-            self.calls += len(taken)
-            self.seconds += sum(taken)
+            calls, seconds = fold_latencies(self.latencies, self._counts)
+            self.calls += calls
+            self.seconds += seconds
 
     def series(self) -> Series:
         self.fold()
