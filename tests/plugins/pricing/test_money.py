@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -51,3 +53,31 @@ def test_allocate_sums_exactly_and_never_exceeds_a_weight(weights, data):
     assert all(0 <= part <= weight for part, weight in zip(parts, weights))
     for part, weight in zip(parts, weights):  # each part is the floor of its share or one more
         assert part * total <= amount * weight + total and part * total >= amount * weight - total
+
+
+def test_remembered_well_formed_codes_and_channels_change_no_answer() -> None:
+    """Currency codes, channels and amounts found valid are remembered (bounded); the answers stay the same."""
+    from zhongtai.core.specs import pricing
+    from zhongtai.core.specs.pricing import CartLine, QuoteRequest
+
+    for _ in range(2):  # the second time from the remembered sets
+        assert Money(Decimal("9.90"), "CNY").currency == "CNY"
+        assert QuoteRequest(channel="campus-kiosk", lines=[CartLine("a")]).channel == "campus-kiosk"
+        with pytest.raises(ValueError, match="ISO 4217"):
+            Money(Decimal("1"), "cny")
+        with pytest.raises(ValueError, match="lowercase slug"):
+            QuoteRequest(channel="Campus", lines=[CartLine("a")])
+        with pytest.raises(TypeError, match="float is refused"):
+            Money(9.9, "CNY")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="more than 12 decimal places"):
+            Money(Decimal("0.0000000000001"), "CNY")
+
+    class Sly(str):
+        pass
+
+    with pytest.raises(ValueError, match="ISO 4217"):  # a str subclass is checked, never taken as remembered
+        Money(Decimal("1"), Sly("cny"))
+    kept = pricing._CHANNELS.KEPT
+    for index in range(kept + 10):
+        QuoteRequest(channel=f"c{index}", lines=[CartLine("a")])
+    assert len(pricing._CHANNELS) <= kept

@@ -96,6 +96,8 @@ CHANNEL_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is Decimal and value.is_finite() and value in _USABLE:  # the usual amount: no more calls
+        return
     if isinstance(value, float):
         raise TypeError(f"{attribute.name} must be a Decimal, a float is refused (use Decimal('12.50'))")
     if not isinstance(value, Decimal):
@@ -106,10 +108,30 @@ def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -
                          f"{attribute.name}: {problem}")
 
 
+class _WellFormed(set[str]):
+    """Texts already found well-formed (currency codes, channels): a few values, checked on every build.
+
+    At most ``KEPT`` are remembered, so texts nobody uses again cannot fill the memory.
+    """
+
+    KEPT = 4096
+
+    def remember(self, value: object) -> None:
+        if type(value) is str and len(self) < self.KEPT:
+            self.add(value)
+
+
+_CURRENCY_CODES = _WellFormed()
+_CHANNELS = _WellFormed()
+
+
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is str and value in _CURRENCY_CODES:  # every Money checks the same few codes
+        return
     if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha()
             and value.isupper()):
         raise ValueError(f"{attribute.name} must be an ISO 4217 code such as 'CNY', got {value!r}")
+    _CURRENCY_CODES.remember(value)
 
 
 def _optional_currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -132,9 +154,12 @@ def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object)
 
 
 def _channel(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is str and value in _CHANNELS:  # every quote request checks one of a few channels
+        return
     if not isinstance(value, str) or not CHANNEL_PATTERN.match(value):
         known = ", ".join(STANDARD_CHANNELS)
         raise ValueError(f"channel must be a lowercase slug such as one of {known}; got {value!r}")
+    _CHANNELS.remember(value)
 
 
 def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -220,7 +245,7 @@ class QuoteRequest:
 
     channel: str = attrs.field(validator=_channel)
     lines: tuple[CartLine, ...] = attrs.field(converter=_cart_lines, validator=_all_cart_lines)
-    customer: Customer = attrs.field(factory=lambda: ANONYMOUS, validator=attrs.validators.instance_of(Customer))
+    customer: Customer = attrs.field(default=ANONYMOUS, validator=attrs.validators.instance_of(Customer))
     coupons: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     at: _dt.datetime | None = attrs.field(default=None, validator=_aware)
     currency: str | None = attrs.field(default=None, validator=_optional_currency)
