@@ -195,6 +195,9 @@ def _sequence_converter(item_type: Any, kind: type) -> Converter:
 def _attrs_converter(tp: type) -> Converter:
     fields, required = _init_fields(tp)
     converters: dict[str, Converter] = {}  # filled on first use: a class may refer to itself
+    #: fields of a plain type (str, int, bool): a value of exactly that type is taken as it is, without a call
+    plain = {name: field_type for name, field_type in fields.items()
+             if isinstance(field_type, type) and field_type in _PLAIN}
 
     def instance(value: Any) -> Any:
         if not isinstance(value, dict):
@@ -209,6 +212,9 @@ def _attrs_converter(tp: type) -> Converter:
             converters.update({name: converter(field_type) for name, field_type in fields.items()})
         kwargs = {}
         for name, v in value.items():
+            if type(v) is plain.get(name):
+                kwargs[name] = v
+                continue
             try:
                 kwargs[name] = converters[name](v)
             except _Error as exc:

@@ -46,9 +46,13 @@ class PlanEntry:
     #: call's latency, raised exceptions and contract violations there (see runtime/metrics.py).
     meter: Any = attrs.field(default=None, repr=False, eq=False)
     fetch: Callable[[dict[str, Any]], tuple[Any, ...]] = attrs.field(repr=False, eq=False, init=False)
+    #: The argument name of an implementation taking exactly one (most do): the runners then build
+    #: the one-item argument tuple themselves, without calling ``fetch``.
+    only: str | None = attrs.field(repr=False, eq=False, init=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "fetch", argument_fetcher(self.argnames))
+        object.__setattr__(self, "only", self.argnames[0] if len(self.argnames) == 1 else None)
 
 
 @attrs.frozen
@@ -146,7 +150,8 @@ def _call(point: ExtensionPoint, entry: PlanEntry, kwargs: dict[str, Any]) -> An
     kwargs["context"] = entry.context
     meter = entry.meter
     try:
-        arguments = entry.fetch(kwargs)
+        only = entry.only
+        arguments = (kwargs[only],) if only is not None else entry.fetch(kwargs)
         if meter is None:
             result = entry.function(*arguments)
         else:  # the meter's bookkeeping inline: this runs once per implementation per call
