@@ -25,26 +25,49 @@ JSON_TYPE = "application/json"
 _BODILESS = frozenset((204, 304))
 
 
+#: Header names already decoded (and lower-cased): clients send the same few names on every request.
+_NAMES: dict[bytes, str] = {}
+_NAMES_KEPT = 512
+
+
+def _name_text(name: bytes) -> str:
+    """*name* decoded and lower-cased, remembered for the next request (at most ``_NAMES_KEPT`` names)."""
+    text = name.decode("latin-1").lower()
+    if len(_NAMES) < _NAMES_KEPT:
+        _NAMES[name] = text
+    return text
+
+
 class Exchange:
     """The request half: what the scope says, read once.  ``headers`` keys are lower case; the first of
     repeated headers wins.  The body is read through ``receive`` by the pipeline (bounded: limits.read_body)."""
 
-    __slots__ = ("_query", "client", "headers", "method", "path", "path_params", "query_string", "receive",
-                 "scheme")
+    __slots__ = ("_query", "_scope", "headers", "method", "path", "path_params", "query_string", "receive")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
+        self._scope = scope
         self.method: str = scope["method"]
         self.path: str = scope["path"]
         self.receive = receive
         # reversed: the first of repeated headers is the one left in the dict
-        self.headers = {name.decode("latin-1").lower(): value.decode("latin-1")
+        self.headers = {_NAMES.get(name) or _name_text(name): value.decode("latin-1")
                         for name, value in reversed(scope["headers"])}
         self.query_string: bytes = scope.get("query_string", b"")
-        self._query: dict[str, str] | None = None
+        #: the route's path parameters (Starlette's router puts them in the scope)
         self.path_params: Mapping[str, str] = scope.get("path_params") or {}
-        client = scope.get("client")
-        self.client: str = client[0] if client else ""
-        self.scheme: str = scope.get("scheme", "http")
+        self._query: dict[str, str] | None = None
+
+    # what a point call does not need is read from the scope only when asked for
+    @property
+    def client(self) -> str:
+        """The client's address, or ``""`` when the server does not say."""
+        client = self._scope.get("client")
+        return client[0] if client else ""
+
+    @property
+    def scheme(self) -> str:
+        scheme: str = self._scope.get("scheme", "http")
+        return scheme
 
     @property
     def query(self) -> dict[str, str]:
@@ -78,6 +101,8 @@ class Answer:
 
     def raw_headers(self) -> RawHeaders:
         """The header list ASGI sends: Content-Type and Content-Length first (none for 204 and 304)."""
+        if not self.headers and self.media_type == JSON_TYPE and self.status not in _BODILESS:  # the usual answer
+            return [_JSON_CONTENT_TYPE, (b"content-length", b"%d" % len(self.body)), *self.raw]
         raw: RawHeaders
         if self.status in _BODILESS:
             raw = []

@@ -44,7 +44,7 @@ def handler(point: ExtensionPoint) -> Any:
         business = call.business
         assert business is not None  # resolved by the gateway (business=True)
         subject = call.headers.get(SUBJECT_HEADER)
-        if call.query.get("explain", "").lower() in ("1", "true", "yes"):
+        if call.query and call.query.get("explain", "").lower() in ("1", "true", "yes"):
             outcome = call.view.explain(point.name, subject=subject, **arguments)
             return {"extension_point": point.name, "business": business, "revision": outcome.revision,
                     "result": to_json(outcome.value), "trace": to_json(outcome.trace)}
