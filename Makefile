@@ -38,6 +38,10 @@ type: venv type-check
 type-check:
 	MYPYPATH=$(TYPED_PATH) $(BIN)/mypy $(TYPED)
 
+# The suite runs in two worker processes (pytest-xdist; every test keeps to its own files, database
+# schema, queue and ports).  One process: make unit PYTEST_ARGS=-n0.  A subset: make unit PYTEST_ARGS=tests/gateway.
+PYTEST_ARGS ?= -n 2 --dist worksteal
+
 unit: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
