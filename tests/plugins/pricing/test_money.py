@@ -81,3 +81,11 @@ def test_remembered_well_formed_codes_and_channels_change_no_answer() -> None:
     for index in range(kept + 10):
         QuoteRequest(channel=f"c{index}", lines=[CartLine("a")])
     assert len(pricing._CHANNELS) <= kept
+
+
+@pytest.mark.parametrize("channel", ["app\n", "app\r\n", "-app", "app-", "a--b", "App", ""])
+def test_a_channel_is_a_lowercase_slug_and_nothing_after_it(channel: str) -> None:
+    from zhongtai.core.specs.pricing import CartLine, QuoteRequest
+
+    with pytest.raises(ValueError, match="lowercase slug"):
+        QuoteRequest(channel=channel, lines=[CartLine("a")])

@@ -91,7 +91,7 @@ _EXACT = decimal.Context(prec=40, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 #: (any lowercase slug such as ``"campus-kiosk"``).
 STANDARD_CHANNELS: tuple[str, ...] = ("app", "h5", "mini-program", "wap", "phone", "agent", "pickup-point")
 
-#: What a channel name looks like: a lowercase slug.
+#: What a channel name looks like: a lowercase slug (use ``fullmatch``: ``$`` alone lets a final newline through).
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -156,7 +156,7 @@ def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object)
 def _channel(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if type(value) is str and value in _CHANNELS:  # every quote request checks one of a few channels
         return
-    if not isinstance(value, str) or not CHANNEL_PATTERN.match(value):
+    if not isinstance(value, str) or not CHANNEL_PATTERN.fullmatch(value):
         known = ", ".join(STANDARD_CHANNELS)
         raise ValueError(f"channel must be a lowercase slug such as one of {known}; got {value!r}")
     _CHANNELS.remember(value)

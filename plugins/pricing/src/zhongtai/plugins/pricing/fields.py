@@ -69,7 +69,7 @@ def prices(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str
 def channels(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
     """Keys are channel slugs (a standard channel or a business's own)."""
     for name in value:
-        if not CHANNEL_PATTERN.match(name):
+        if not CHANNEL_PATTERN.fullmatch(name):
             raise ValueError(f"{attribute.name}: {name!r} is no channel name (a lowercase slug such as "
                              f"{', '.join(STANDARD_CHANNELS[:3])})")
 
