@@ -388,6 +388,18 @@ def dump_document(data: Any, fmt: str) -> str:
     raise UserError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")
 
 
+def _output_mode(path: str | Path) -> int | None:
+    """The ``st_mode`` of an output *path*, ``None`` if there is no such file yet (else a one-line error)."""
+    import os
+
+    try:
+        return os.stat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+
+
 def check_writable(path: str | Path) -> None:
     """Refuse, with :func:`write_text`'s one-line error, a *path* it could not write.
 
@@ -401,12 +413,7 @@ def check_writable(path: str | Path) -> None:
 
     if not str(path):
         raise UserError("the output file name is empty")
-    try:
-        mode: int | None = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    mode = _output_mode(path)
     if mode is not None and stat.S_ISDIR(mode):
         raise UserError(f"{path}: cannot be written: {os.strerror(errno.EISDIR)}")
     directory = os.path.dirname(os.path.abspath(path))
@@ -429,12 +436,7 @@ def write_text(path: str | Path, text: str) -> None:
     import stat
     import tempfile
 
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot be written: {exc.strerror or exc}") from None
+    mode = _output_mode(path)
     try:
         if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a directory: the rename fails
             with open(path, "w", encoding="utf-8") as stream:

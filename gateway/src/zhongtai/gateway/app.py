@@ -435,4 +435,3 @@ def create_app_from_env() -> GatewayApp:
         if entry not in sys.path:
             sys.path.insert(0, entry)
     return create_app(plugin_path=path)
-

@@ -64,14 +64,32 @@ def amount_problem(value: Decimal) -> str | None:
     if value in _USABLE:  # prices repeat: every quote checks the same few amounts
         return None
     problem = _finite_amount_problem(value)
-    if problem is None and len(_USABLE) < _USABLE_KEPT:
-        _USABLE.add(value)  # equal amounts (9.9, 9.90) have the same answer: the check is of the value
+    if problem is None:
+        _USABLE.remember(value)  # equal amounts (9.9, 9.90) have the same answer: the check is of the value
     return problem
 
 
-#: Finite amounts known to be usable, and how many are kept at most.
-_USABLE: set[Decimal] = set()
-_USABLE_KEPT = 4096
+class _Known(set[Any]):
+    """Values of exactly one type already found valid (amounts, currency codes, channels): a few values,
+    checked on every build of a contract type.
+
+    At most ``KEPT`` are remembered, so values nobody uses again cannot fill the memory; a subclass's
+    instance is never remembered (its equality could claim anything).
+    """
+
+    KEPT = 4096
+
+    def __init__(self, kind: type) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def remember(self, value: object) -> None:
+        if type(value) is self.kind and len(self) < self.KEPT:
+            self.add(value)
+
+
+#: Finite amounts known to be usable.
+_USABLE = _Known(Decimal)
 
 
 def _finite_amount_problem(value: Decimal) -> str | None:
@@ -108,21 +126,8 @@ def _decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -
                          f"{attribute.name}: {problem}")
 
 
-class _WellFormed(set[str]):
-    """Texts already found well-formed (currency codes, channels): a few values, checked on every build.
-
-    At most ``KEPT`` are remembered, so texts nobody uses again cannot fill the memory.
-    """
-
-    KEPT = 4096
-
-    def remember(self, value: object) -> None:
-        if type(value) is str and len(self) < self.KEPT:
-            self.add(value)
-
-
-_CURRENCY_CODES = _WellFormed()
-_CHANNELS = _WellFormed()
+_CURRENCY_CODES = _Known(str)
+_CHANNELS = _Known(str)
 
 
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
